@@ -1,0 +1,3 @@
+from dmlint.cli import main
+
+main(prog_name="dmlint")

@@ -1,0 +1,222 @@
+"""Command line: click commands only. Parse options, call the pipeline, pick a reporter.
+
+Exit codes: 0 nothing at or above --fail-on; 1 findings; 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from dmlint import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(click.ClickException):
+    exit_code = EXIT_USAGE
+
+
+def _split(values) -> list[str]:
+    out = []
+    for v in values or ():
+        out.extend(p.strip() for p in str(v).split(",") if p.strip())
+    return out
+
+
+def _load_registry(rule_dirs):
+    from dmlint.engine import Registry, RuleLoadError
+
+    try:
+        return Registry.load(extra_dirs=rule_dirs)
+    except RuleLoadError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _settings(config_path):
+    from dmlint.config import ConfigError, load
+
+    try:
+        return load(config_path)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _use_color(no_color: bool, stream) -> bool:
+    if no_color or os.environ.get("NO_COLOR"):
+        return False
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def _common_run(paths, settings, cfg_path, *, select, ignore, hyperv_version, exclude, rules_dirs, jobs, stdin_filename=None, select_default=True):
+    """Shared by check, show and fleet: config + options -> RunResult."""
+    from dmlint.discover import Candidate, discover, format_of
+    from dmlint.engine import RuleLoadError
+    from dmlint.pipeline import Options, run
+    from dmlint.versions import normalise_version
+
+    base = cfg_path.parent if cfg_path else Path.cwd()
+    rule_dirs = [str((base / d).resolve()) for d in settings.get("rules", [])] + list(rules_dirs)
+    registry = _load_registry(rule_dirs)
+    select = _split(select) or settings.get("select", [])
+    ignore = _split(ignore) + list(settings.get("ignore", []))
+    try:
+        registry.check_selectors(list(select) + list(ignore))
+    except RuleLoadError as exc:
+        raise UsageError(str(exc)) from None
+    selected = registry.selected(select, ignore)
+    version_raw = hyperv_version or settings.get("hyperv-version")
+    version = normalise_version(version_raw) if version_raw else None
+    if version_raw and not version:
+        raise UsageError(f"--hyperv-version {version_raw!r} is not one of 2012, 2012r2, 2016, 2019, 2022, 2025")
+    options = Options(hyperv_version=version, overhead_mb=settings.get("overhead-mb", 64), settings=settings)
+    excludes = list(exclude) + list(settings.get("exclude", []))
+    tmp = None
+    if list(paths) == ["-"]:
+        import tempfile
+
+        name = stdin_filename or "stdin.yaml"
+        data = sys.stdin.buffer.read()
+        fd, tmp = tempfile.mkstemp(suffix=Path(name).suffix or ".yaml")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        candidates = [Candidate(Path(tmp), name, format_of(Path(name)) or "yaml", True)]
+        missing = []
+    else:
+        candidates, missing = discover(paths or ["."], excludes)
+    if missing:
+        raise UsageError("; ".join(f"{p}: {m}" for p, m in missing))
+    try:
+        result = run(
+            candidates,
+            registry,
+            selected,
+            options,
+            jobs=jobs or settings.get("jobs", 1),
+            per_file_ignores=settings.get("per-file-ignores", {}),
+            mappings=settings.get("mappings"),
+        )
+    finally:
+        if tmp:
+            os.unlink(tmp)
+    return result, registry
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dmlint")
+def cli():
+    """dmlint: lint Hyper-V virtual machine memory configuration."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "junit", "github", "gitlab"]), default=None, help="Output format (default text).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None, help="Write the report to FILE.")
+@click.option("--select", multiple=True, help="Rule IDs or prefixes to enable (e.g. DM1,DM201). Default: all.")
+@click.option("--ignore", multiple=True, help="Rule IDs or prefixes to disable.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None, help="Lowest severity that fails the run (default error).")
+@click.option("--hyperv-version", default=None, help="Host version assumed where none is given: 2012, 2012r2, 2016, 2019, 2022, 2025.")
+@click.option("--exclude", multiple=True, help="Glob of paths not to check (repeatable).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None, help="Configuration file (default: nearest .dmlint.yaml or [tool.dmlint]).")
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra rule-pack directory (repeatable).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Parallel reader processes.")
+@click.option("--stdin-filename", default=None, help="Name to report for input read from '-'.")
+@click.option("--no-color", is_flag=True, help="No colour (also NO_COLOR).")
+def check(paths, fmt, output, select, ignore, fail_on, hyperv_version, exclude, config_path, rules_dirs, jobs, stdin_filename, no_color):
+    """Check PATHS (files or directories; default .). '-' reads standard input."""
+    from dmlint.model import Severity
+    from dmlint.report import render
+
+    settings, cfg_path = _settings(config_path)
+    result, registry = _common_run(paths, settings, cfg_path, select=select, ignore=ignore, hyperv_version=hyperv_version, exclude=exclude, rules_dirs=rules_dirs, jobs=jobs, stdin_filename=stdin_filename)
+    fmt = fmt or settings.get("format", "text")
+    threshold = Severity.parse(fail_on or settings.get("fail-on", "error"))
+    out_stream = sys.stdout
+    color = fmt == "text" and output is None and _use_color(no_color, out_stream)
+    text = render(result.findings, fmt, color=color, registry=registry, files=result.files)
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {output}: {exc.strerror}") from None
+    else:
+        click.echo(text, nl=False)
+    failed = any(f.severity >= threshold for f in result.findings)
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+@cli.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra rule-pack directory.")
+def rules_cmd(fmt, rules_dirs):
+    """List every rule: built-in and plugins."""
+    registry = _load_registry(rules_dirs)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps([r.as_dict() for r in registry.all()], indent=2))
+        return
+    rows = [(r.id, r.name, str(r.severity), r.summary) for r in registry.all()]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        click.echo(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]}")
+
+
+@cli.command()
+@click.argument("rule_id")
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra rule-pack directory.")
+def explain(rule_id, rules_dirs):
+    """Show a rule's documentation."""
+    registry = _load_registry(rules_dirs)
+    rule = registry.get(rule_id)
+    if rule is None:
+        raise UsageError(f"no rule {rule_id!r} (see `dmlint rules`)")
+    click.echo(f"{rule.id} {rule.name} ({rule.severity})\n\n{rule.summary}\n\n{rule.doc}\n\nSource: {rule.source}")
+
+
+@cli.command()
+@click.argument("name", default="input", type=click.Choice(["input", "config"]))
+def schema(name):
+    """Print a JSON Schema: input (the YAML format) or config."""
+    from dmlint.engine import builtin_schemas_dir
+
+    click.echo((builtin_schemas_dir() / f"{name}.schema.json").read_text(encoding="utf-8"), nl=False)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None)
+@click.option("--exclude", multiple=True)
+def show(paths, fmt, config_path, exclude):
+    """What dmlint understood: the normalised VM and host records."""
+    from dmlint.show import render_records
+
+    settings, cfg_path = _settings(config_path)
+    result, _ = _common_run(paths, settings, cfg_path, select=("DM0",), ignore=(), hyperv_version=None, exclude=exclude, rules_dirs=(), jobs=None)
+    click.echo(render_records(result.vms, result.hosts, fmt), nl=False)
+    for f in result.findings:
+        from dmlint.report.text import where
+
+        click.echo(f"{where(f.location)}: {f.rule} {f.message}", err=True)
+
+
+def _register_optional_commands():
+    try:
+        from dmlint.fleet.command import fleet
+    except ImportError:  # the fleet command arrives with the fleet pass
+        return
+    cli.add_command(fleet)
+
+
+_register_optional_commands()
+
+
+def main(argv=None, prog_name="dmlint"):
+    try:
+        cli.main(args=argv, prog_name=prog_name, standalone_mode=True)
+    except SystemExit:
+        raise

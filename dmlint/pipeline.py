@@ -1,0 +1,171 @@
+"""The one way through: discover -> parse -> records -> rules -> fleet pass -> suppress -> report.
+
+The engine calls rules through the registry and names none of them. Reader problems
+(DM001-DM005) take their severity and documentation from the registry like any other rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from dmlint.discover import Candidate
+from dmlint.engine import Registry, Rule
+from dmlint.model import Finding, Location, Problem, Severity
+from dmlint.readers import read_file
+from dmlint import suppress
+
+
+@dataclass
+class Options:
+    """Settings the rules may read (from config and command line)."""
+
+    hyperv_version: str | None = None  # assumed host version where a record gives none
+    overhead_mb: int = 64  # per-VM overhead for the fleet pass (balancer-model.md A2)
+    settings: dict = field(default_factory=dict)  # the merged config, for rules that want more
+
+
+class Context:
+    """What a rule's check() receives besides the record."""
+
+    def __init__(self, options: Options | None = None, vms=(), hosts=()):
+        self.options = options or Options()
+        self.vms = list(vms)
+        self.hosts = {}
+        for host in hosts:
+            self.hosts.setdefault(host.name, host)
+
+    @cached_property
+    def catalog(self):
+        from dmlint.catalog import load_catalog
+
+        return load_catalog()
+
+    @cached_property
+    def limits(self):
+        from dmlint.limits import load_limits
+
+        return load_limits()
+
+    @cached_property
+    def fleet(self):
+        from dmlint.fleet import build_fleet
+
+        return build_fleet(self.vms, list(self.hosts.values()), self)
+
+    def hyperv_version(self, vm) -> str | None:
+        """The host version a VM is checked against: its own, its host's, or --hyperv-version."""
+        if vm.hyperv_version:
+            return vm.hyperv_version
+        host = self.hosts.get(vm.host) if vm.host else None
+        if host is not None and host.hyperv_version:
+            return host.hyperv_version
+        return self.options.hyperv_version
+
+
+@dataclass
+class RunResult:
+    findings: list
+    files: int = 0  # files read that hold dmlint input
+    vms: list = field(default_factory=list)
+    hosts: list = field(default_factory=list)
+    parsed: list = field(default_factory=list)  # (Candidate, ParseResult)
+
+
+def _finding(rule: Rule, message: str, location: Location, vm=None, host=None) -> Finding:
+    return Finding(rule.id, rule.severity, message, location, vm=vm, host=host, name=rule.name)
+
+
+def _internal(rule: Rule, exc: Exception, location: Location, vm=None) -> Finding:
+    return Finding(rule.id, Severity.ERROR, f"internal error in rule {rule.id}: {type(exc).__name__}: {exc}; please report it", location, vm=vm, name=rule.name)
+
+
+def parse_all(candidates: list[Candidate], jobs: int = 1):
+    if jobs > 1 and len(candidates) > 64:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(_read_one, candidates, chunksize=64))
+    else:
+        results = [_read_one(c) for c in candidates]
+    return list(zip(candidates, results))
+
+
+def _read_one(c: Candidate):
+    return read_file(c.path, c.display, c.fmt)
+
+
+def check_records(vms, hosts, registry: Registry, selected: set[str], options: Options, problems=()) -> list[Finding]:
+    """Rules and fleet pass over records already read. Problems are reader findings."""
+    findings: list[Finding] = []
+    for problem in problems:
+        rule = registry.by_id.get(problem.rule)
+        if rule is not None and rule.id in selected:
+            findings.append(_finding(rule, problem.message, problem.location, vm=problem.vm))
+    ctx = Context(options, vms, hosts)
+    active = [r for r in registry.all() if r.id in selected]
+    for rule in (r for r in active if r.scope == "vm"):
+        check = rule.check
+        for vm in vms:
+            try:
+                for fld, message in check(vm, ctx) or ():
+                    findings.append(_finding(rule, message, vm.loc(fld), vm=vm.name))
+            except Exception as exc:  # a broken (plugin) rule must not hide the other findings
+                findings.append(_internal(rule, exc, vm.source, vm=vm.name))
+    fleet_rules = [r for r in active if r.scope == "fleet"]
+    if fleet_rules and (hosts or any(vm.host for vm in vms)):
+        for rule in fleet_rules:
+            try:
+                for record, fld, message in rule.check(ctx.fleet, ctx) or ():
+                    is_vm = hasattr(record, "startup")
+                    findings.append(
+                        _finding(
+                            rule,
+                            message,
+                            record.loc(fld),
+                            vm=record.name if is_vm else None,
+                            host=(record.host if is_vm else record.name),
+                        )
+                    )
+            except Exception as exc:
+                findings.append(_internal(rule, exc, Location("<fleet>")))
+    return findings
+
+
+def _duplicates(vms, hosts) -> list[Problem]:
+    problems = []
+    for kind, records in (("VM", vms), ("host", hosts)):
+        first = {}
+        for rec in records:
+            if rec.name.startswith("<unnamed"):
+                continue
+            if rec.name in first:
+                prev = first[rec.name].loc("name")
+                problems.append(
+                    Problem("DM002", f"duplicate {kind} name {rec.name!r} (first defined at {prev.path}:{prev.line})", rec.loc("name"), vm=rec.name if kind == "VM" else None)
+                )
+            else:
+                first[rec.name] = rec
+    return problems
+
+
+def run(candidates: list[Candidate], registry: Registry, selected: set[str], options: Options, jobs: int = 1, per_file_ignores=None, mappings=None) -> RunResult:
+    parsed = parse_all(candidates, jobs)
+    vms, hosts, problems = [], [], []
+    files = 0
+    for cand, result in parsed:
+        if not result.ours and not result.problems:
+            continue
+        files += 1
+        problems.extend(result.problems)
+        vms.extend(result.vms)
+        hosts.extend(result.hosts)
+    if mappings:
+        from dmlint.exports import apply_mappings
+
+        apply_mappings(vms, mappings)
+    problems.extend(_duplicates(vms, hosts))
+    findings = check_records(vms, hosts, registry, selected, options, problems)
+    findings = suppress.apply(findings, parsed, per_file_ignores or {})
+    findings.sort(key=Finding.sort_key)
+    return RunResult(findings, files, vms, hosts, parsed)

@@ -1,0 +1,51 @@
+"""Readers turn one file's bytes into records, or problems. None of them ever raises."""
+
+from __future__ import annotations
+
+from dmlint.model import Location, ParseResult, Problem
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+def read_bytes(data: bytes, display: str, fmt: str) -> ParseResult:
+    if fmt == "yaml":
+        from dmlint.readers import yaml_reader
+
+        return yaml_reader.read(data, display)
+    if fmt == "xml":
+        from dmlint.readers import hyperv_xml
+
+        return hyperv_xml.read(data, display)
+    if fmt == "vmcx":
+        from dmlint.readers import vmcx
+
+        return vmcx.read(data, display)
+    result = ParseResult()
+    if fmt == "runtime":
+        result.problems.append(Problem("DM001", "runtime-state file (.vmrs/.vmgs), not a VM configuration: not checked; point dmlint at the .vmcx beside it", Location(display, 0, 0)))
+    else:
+        result.problems.append(Problem("DM001", "not a format dmlint reads (.yaml, .yml, .xml, .vmcx)", Location(display, 0, 0)))
+    return result
+
+
+def read_file(path, display: str, fmt: str) -> ParseResult:
+    """Read a file (never writing to it) and parse it."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except IsADirectoryError:
+        return ParseResult(ours=False)
+    except OSError as exc:
+        result = ParseResult()
+        result.problems.append(Problem("DM001", f"cannot read file: {exc.strerror or exc}", Location(display, 0, 0)))
+        return result
+    if len(data) > MAX_FILE_BYTES:
+        result = ParseResult()
+        result.problems.append(Problem("DM001", f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: not a plausible configuration file", Location(display, 0, 0)))
+        return result
+    try:
+        return read_bytes(data, display, fmt)
+    except Exception as exc:  # last line of defence: a reader bug must not hide other files
+        result = ParseResult()
+        result.problems.append(Problem("DM001", f"internal error while reading ({type(exc).__name__}: {exc}); please report it", Location(display, 0, 0)))
+        return result

@@ -1,0 +1,333 @@
+"""YAML input (SPEC §2.1): bytes -> VM and host records, or DM001-DM003.
+
+PyYAML composes the node graph (libyaml's C parser when present), so every value keeps its
+line and column. The plain-data view of the document is validated against
+`schemas/input.schema.json`; each schema error becomes DM002 at the offending key.
+A YAML file with none of the top-level keys `vm`, `vms`, `hosts` is not ours: skipped.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import lru_cache
+
+import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from dmlint.model import VM, Host, Location, ParseResult, Problem
+from dmlint.units import UnitError, parse_int, parse_percent, parse_size
+from dmlint.versions import normalise_version
+
+try:  # the C loader is several times faster; the pure-Python one gives the same nodes
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+OUR_KEYS = ("vm", "vms", "hosts")
+MAX_NODES = 200_000  # values after alias expansion: refuse alias bombs long before memory is at risk
+MAX_DEPTH = 64  # dmlint documents are 4 levels deep; anything far deeper is hostile or a mistake
+MAX_BYTES = 64 * 1024 * 1024
+
+_constructor = yaml.constructor.SafeConstructor()
+_SCALARS = {
+    "tag:yaml.org,2002:int": _constructor.construct_yaml_int,
+    "tag:yaml.org,2002:float": _constructor.construct_yaml_float,
+    "tag:yaml.org,2002:bool": _constructor.construct_yaml_bool,
+    "tag:yaml.org,2002:null": lambda node: None,
+}
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, node):
+        super().__init__(message)
+        self.node = node
+
+
+def _pos(mark) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1)
+
+
+class _Converter:
+    """Node graph -> plain data, remembering where each key and value was written."""
+
+    def __init__(self):
+        self.count = 0
+        self.keys: dict[tuple, tuple[int, int]] = {}  # path -> position of the key
+        self.values: dict[tuple, tuple[int, int]] = {}  # path -> position of the value
+        self.duplicates: list[tuple[tuple, str]] = []  # (path of the key, message)
+
+    def convert(self, node, path: tuple, depth: int):
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _Refused(f"document expands to more than {MAX_NODES} values (a YAML alias bomb?)", node)
+        if depth > MAX_DEPTH:
+            raise _Refused(f"document is nested more than {MAX_DEPTH} levels deep", node)
+        self.values[path] = _pos(node.start_mark)
+        if isinstance(node, ScalarNode):
+            make = _SCALARS.get(node.tag)
+            if make is None:
+                return node.value
+            try:
+                value = make(node)
+            except (ValueError, OverflowError, yaml.YAMLError):
+                return node.value
+            if isinstance(value, float) and value != value:  # NaN: keep text, rules reject it
+                return node.value
+            return value
+        if isinstance(node, SequenceNode):
+            return [self.convert(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        if isinstance(node, MappingNode):
+            out = {}
+            for key_node, value_node in node.value:
+                if isinstance(key_node, ScalarNode):
+                    key = key_node.value
+                else:
+                    key = f"<{type(key_node).__name__.replace('Node', '').lower()} key>"
+                if key == "<<" and key_node.tag == "tag:yaml.org,2002:merge":
+                    merged = self.convert(value_node, path, depth + 1)
+                    for part in merged if isinstance(merged, list) else [merged]:
+                        if isinstance(part, dict):
+                            for k, v in part.items():
+                                out.setdefault(k, v)
+                    continue
+                if key in out:
+                    self.duplicates.append(
+                        (path + (key,), f"duplicate key {key!r}", _pos(key_node.start_mark))
+                    )
+                self.keys[path + (key,)] = _pos(key_node.start_mark)
+                out[key] = self.convert(value_node, path + (key,), depth + 1)
+            return out
+        return None  # pragma: no cover - composer only makes the three node kinds
+
+
+@lru_cache(maxsize=1)
+def _schema():
+    from dmlint.engine import builtin_schemas_dir
+
+    with open(builtin_schemas_dir() / "input.schema.json", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@lru_cache(maxsize=1)
+def _validator():
+    import jsonschema  # imported only when a file of ours is found: keeps start-up short
+
+    return jsonschema.Draft202012Validator(_schema())
+
+
+def _allowed_keys(schema_path_props: dict) -> list[str]:
+    return sorted(schema_path_props)
+
+
+def _resolve(schema: dict, node: dict) -> dict:
+    ref = node.get("$ref")
+    if ref and ref.startswith("#/$defs/"):
+        return schema["$defs"][ref[len("#/$defs/"):]]
+    return node
+
+
+def _dotted(path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "document"
+
+
+def _schema_problems(doc, conv: _Converter, display: str) -> list[Problem]:
+    problems = []
+    schema = _schema()
+    for err in _validator().iter_errors(doc):
+        path = tuple(err.absolute_path)
+        where = _dotted(path)
+        if err.validator == "additionalProperties":
+            allowed = _allowed_keys(_resolve(schema, err.schema).get("properties", {}))
+            for key in err.instance:
+                if key in allowed:
+                    continue
+                line, col = conv.keys.get(path + (key,), conv.values.get(path, (1, 1)))
+                close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+                hint = f" (did you mean {close[0]!r}?)" if close else f" (allowed: {', '.join(allowed)})"
+                problems.append(Problem("DM002", f"unknown key {key!r} in {where}{hint}", Location(display, line, col)))
+            continue
+        line, col = conv.values.get(path, (1, 1))
+        if path and err.validator in ("type", "enum", "minLength"):
+            line, col = conv.values.get(path, conv.keys.get(path, (1, 1)))
+        if err.validator == "required":
+            message = f"{where} lacks the required key: {err.message.split(' is a required')[0]}"
+        elif err.validator == "type":
+            expected = err.validator_value if isinstance(err.validator_value, str) else " or ".join(err.validator_value)
+            message = f"{where}: {err.instance!r} is not of type {expected}"
+        elif err.validator == "enum":
+            choices = ", ".join(str(v) for v in err.validator_value if not isinstance(v, int) or isinstance(v, bool))
+            message = f"{where}: {err.instance!r} is not one of {choices or err.validator_value}"
+        else:
+            message = f"{where}: {err.message}"
+        problems.append(Problem("DM002", message, Location(display, line, col)))
+    return problems
+
+
+_VM_MEMORY_FIELDS = {
+    # yaml key -> (record field, parser)
+    "startup": ("startup", parse_size),
+    "minimum": ("minimum", parse_size),
+    "maximum": ("maximum", parse_size),
+    "demand": ("demand", parse_size),
+    "buffer": ("buffer", parse_percent),
+    "weight": ("weight", lambda raw: parse_int(raw, "weight")),
+}
+
+
+def _loc(conv: _Converter, display: str, path: tuple) -> Location:
+    line, col = conv.values.get(path, conv.keys.get(path, (0, 0)))
+    return Location(display, line, col)
+
+
+def _build_vm(entry, path: tuple, conv: _Converter, display: str, problems: list) -> VM | None:
+    if not isinstance(entry, dict):
+        return None  # the schema already reported it
+    name = entry.get("name")
+    if not isinstance(name, str) or not name:
+        name = f"<unnamed VM at line {conv.values.get(path, (0, 0))[0]}>"
+    vm = VM(name=name, source=_loc(conv, display, path), fmt="yaml")
+    where = vm.where
+    for key in ("name", "generation", "hyperv_version", "guest_os", "host", "state", "clustered", "notes"):
+        if key in entry:
+            where[key] = _loc(conv, display, path + (key,))
+    if entry.get("generation") in (1, 2):
+        vm.generation = entry["generation"]
+    version = normalise_version(entry.get("hyperv_version"))
+    if version:
+        vm.hyperv_version = version
+    for key in ("guest_os", "host", "notes"):
+        if isinstance(entry.get(key), str):
+            setattr(vm, key, entry[key])
+    if entry.get("state") in ("running", "off", "saved", "paused"):
+        vm.state = entry["state"]
+    if isinstance(entry.get("clustered"), bool):
+        vm.clustered = entry["clustered"]
+    memory = entry.get("memory")
+    if isinstance(memory, dict):
+        mpath = path + ("memory",)
+        where["memory"] = _loc(conv, display, mpath)
+        if isinstance(memory.get("dynamic"), bool):
+            vm.dynamic = memory["dynamic"]
+            where["dynamic"] = _loc(conv, display, mpath + ("dynamic",))
+        for key, (attr, parse) in _VM_MEMORY_FIELDS.items():
+            if key not in memory or isinstance(memory[key], (list, dict)):
+                continue
+            loc = _loc(conv, display, mpath + (key,))
+            where[attr] = loc
+            try:
+                setattr(vm, attr, parse(memory[key]))
+            except UnitError as exc:
+                problems.append(Problem("DM003", f"{attr}: {exc}", loc, vm=name))
+    return vm
+
+
+def _build_host(entry, path: tuple, conv: _Converter, display: str, problems: list) -> Host | None:
+    if not isinstance(entry, dict):
+        return None
+    name = entry.get("name")
+    if not isinstance(name, str) or not name:
+        name = f"<unnamed host at line {conv.values.get(path, (0, 0))[0]}>"
+    host = Host(name=name, source=_loc(conv, display, path))
+    for key in ("name", "cluster", "hyperv_version"):
+        if key in entry:
+            host.where[key] = _loc(conv, display, path + (key,))
+    if isinstance(entry.get("cluster"), str):
+        host.cluster = entry["cluster"]
+    host.hyperv_version = normalise_version(entry.get("hyperv_version"))
+    for key in ("memory", "reserve"):
+        if key in entry and not isinstance(entry[key], (list, dict)):
+            loc = _loc(conv, display, path + (key,))
+            host.where[key] = loc
+            try:
+                setattr(host, key, parse_size(entry[key]))
+            except UnitError as exc:
+                problems.append(Problem("DM003", f"host {key}: {exc}", loc))
+    return host
+
+
+def _mark_location(display: str, exc) -> Location:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if mark is not None:
+        return Location(display, mark.line + 1, mark.column + 1)
+    if isinstance(exc, yaml.reader.ReaderError):
+        return Location(display, 0, 0, key=f"byte {exc.position}")
+    return Location(display, 1, 1)
+
+
+def _describe(exc) -> str:
+    if isinstance(exc, yaml.reader.ReaderError):
+        return f"not valid text: {exc.reason} at byte {exc.position}"
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    text = f"{context}, {problem}" if context else problem
+    return f"YAML syntax error: {text}"
+
+
+def read(data: bytes, display: str) -> ParseResult:
+    """Never raises: every failure becomes a problem on the result."""
+    result = ParseResult()
+    if len(data) > MAX_BYTES:
+        result.problems.append(Problem("DM001", f"file is {len(data)} bytes, more than the {MAX_BYTES} a configuration file can plausibly be", Location(display, 1, 1)))
+        return result
+    try:
+        documents = list(yaml.compose_all(data, Loader=_Loader))
+    except yaml.YAMLError as exc:
+        # a broken YAML file is reported only when it looks like ours: infrastructure repos
+        # hold templated YAML (Jinja, Helm) that is not valid YAML and not our business
+        result.ours = _looks_ours(data)
+        if result.ours:
+            result.problems.append(Problem("DM001", _describe(exc), _mark_location(display, exc)))
+        return result
+    except (RecursionError, MemoryError):
+        result.problems.append(Problem("DM001", "document is nested too deeply to read", Location(display, 1, 1)))
+        return result
+    ours_any = False
+    for index, root in enumerate(documents):
+        if not isinstance(root, MappingNode):
+            continue
+        top = {k.value for k, _ in root.value if isinstance(k, ScalarNode)}
+        if not top.intersection(OUR_KEYS):
+            continue
+        ours_any = True
+        conv = _Converter()
+        try:
+            doc = conv.convert(root, (), 0)
+        except _Refused as exc:
+            line, col = _pos(exc.node.start_mark)
+            result.problems.append(Problem("DM001", f"refused: {exc}", Location(display, line, col)))
+            continue
+        except RecursionError:
+            result.problems.append(Problem("DM001", "refused: document is nested too deeply", Location(display, 1, 1)))
+            continue
+        for path, message, (line, col) in conv.duplicates:
+            result.problems.append(Problem("DM002", f"{_dotted(path[:-1])}: {message}", Location(display, line, col)))
+        result.problems.extend(_schema_problems(doc, conv, display))
+        if isinstance(doc.get("vm"), dict):
+            vm = _build_vm(doc["vm"], ("vm",), conv, display, result.problems)
+            if vm:
+                result.vms.append(vm)
+        if isinstance(doc.get("vms"), list):
+            for i, entry in enumerate(doc["vms"]):
+                vm = _build_vm(entry, ("vms", i), conv, display, result.problems)
+                if vm:
+                    result.vms.append(vm)
+        if isinstance(doc.get("hosts"), list):
+            for i, entry in enumerate(doc["hosts"]):
+                host = _build_host(entry, ("hosts", i), conv, display, result.problems)
+                if host:
+                    result.hosts.append(host)
+    result.ours = ours_any
+    return result
+
+
+def _looks_ours(data: bytes) -> bool:
+    """For a file that does not parse: does any line start with one of our top-level keys?"""
+    for raw in data.splitlines()[:10000]:
+        for key in OUR_KEYS:
+            if raw.startswith(key.encode() + b":"):
+                return True
+    return False

@@ -1,0 +1,9 @@
+"""A JSON list of findings: rule, name, severity, message, path, line, column, vm (+ key, host)."""
+
+from __future__ import annotations
+
+import json
+
+
+def render(findings) -> str:
+    return json.dumps([f.as_dict() for f in findings], indent=2) + "\n"

@@ -1,0 +1,50 @@
+"""`dmlint show`: the normalised records, as a table, JSON or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+VM_COLUMNS = ("name", "fmt", "generation", "hyperv_version", "config_version", "guest_os", "host", "state", "clustered", "dynamic", "startup", "minimum", "maximum", "buffer", "weight", "demand")
+HOST_COLUMNS = ("name", "memory", "reserve", "cluster", "hyperv_version")
+
+
+def _row(rec, columns) -> dict:
+    out = {c: getattr(rec, c) for c in columns}
+    loc = rec.source
+    out["path"] = loc.path
+    out["line"] = loc.line
+    return out
+
+
+def render_records(vms, hosts, fmt: str) -> str:
+    vm_rows = [_row(v, VM_COLUMNS) for v in vms]
+    host_rows = [_row(h, HOST_COLUMNS) for h in hosts]
+    if fmt == "json":
+        return json.dumps({"vms": vm_rows, "hosts": host_rows}, indent=2) + "\n"
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        cols = ("kind",) + VM_COLUMNS + ("path", "line")
+        writer.writerow(cols)
+        for r in vm_rows:
+            writer.writerow(["vm"] + [r[c] for c in cols[1:]])
+        for r in host_rows:
+            writer.writerow(["host"] + [r.get(c, "") for c in cols[1:]])
+        return buf.getvalue()
+    out = []
+    for title, rows, cols in (("VMs", vm_rows, VM_COLUMNS), ("Hosts", host_rows, HOST_COLUMNS)):
+        if not rows:
+            continue
+        cols = cols + ("path",)
+        table = [[("" if r[c] is None else str(r[c])) for c in cols] for r in rows]
+        widths = [max(len(c), *(len(t[i]) for t in table)) for i, c in enumerate(cols)]
+        out.append(f"{title} ({len(rows)})")
+        out.append("  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip())
+        for t in table:
+            out.append("  ".join(v.ljust(w) for v, w in zip(t, widths)).rstrip())
+        out.append("")
+    if not out:
+        return "No VM or host records found.\n"
+    return "\n".join(out) + "\n"
