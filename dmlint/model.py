@@ -100,6 +100,7 @@ class Finding:
     vm: str | None = None
     host: str | None = None
     name: str = ""  # the rule's kebab-case name
+    field: str | None = None  # the record attribute it points at (stable identity for baselines/fingerprints)
 
     def sort_key(self) -> tuple:
         loc = self.location

@@ -72,8 +72,8 @@ class RunResult:
     parsed: list = field(default_factory=list)  # (Candidate, ParseResult)
 
 
-def _finding(rule: Rule, message: str, location: Location, vm=None, host=None) -> Finding:
-    return Finding(rule.id, rule.severity, message, location, vm=vm, host=host, name=rule.name)
+def _finding(rule: Rule, message: str, location: Location, vm=None, host=None, field=None) -> Finding:
+    return Finding(rule.id, rule.severity, message, location, vm=vm, host=host, name=rule.name, field=field)
 
 
 def _internal(rule: Rule, exc: Exception, location: Location, vm=None) -> Finding:
@@ -109,7 +109,7 @@ def check_records(vms, hosts, registry: Registry, selected: set[str], options: O
         for vm in vms:
             try:
                 for fld, message in check(vm, ctx) or ():
-                    findings.append(_finding(rule, message, vm.loc(fld), vm=vm.name))
+                    findings.append(_finding(rule, message, vm.loc(fld), vm=vm.name, field=fld))
             except Exception as exc:  # a broken (plugin) rule must not hide the other findings
                 findings.append(_internal(rule, exc, vm.source, vm=vm.name))
     fleet_rules = [r for r in active if r.scope == "fleet"]
@@ -125,6 +125,7 @@ def check_records(vms, hosts, registry: Registry, selected: set[str], options: O
                             record.loc(fld),
                             vm=record.name if is_vm else None,
                             host=(record.host if is_vm else record.name),
+                            field=fld,
                         )
                     )
             except Exception as exc:
