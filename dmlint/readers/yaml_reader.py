@@ -79,6 +79,7 @@ class _Converter:
             return [self.convert(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
         if isinstance(node, MappingNode):
             out = {}
+            merged_parts = []
             for key_node, value_node in node.value:
                 if isinstance(key_node, ScalarNode):
                     key = key_node.value
@@ -86,10 +87,7 @@ class _Converter:
                     key = f"<{type(key_node).__name__.replace('Node', '').lower()} key>"
                 if key == "<<" and key_node.tag == "tag:yaml.org,2002:merge":
                     merged = self.convert(value_node, path, depth + 1)
-                    for part in merged if isinstance(merged, list) else [merged]:
-                        if isinstance(part, dict):
-                            for k, v in part.items():
-                                out.setdefault(k, v)
+                    merged_parts.extend(merged if isinstance(merged, list) else [merged])
                     continue
                 if key in out:
                     self.duplicates.append(
@@ -97,6 +95,10 @@ class _Converter:
                     )
                 self.keys[path + (key,)] = _pos(key_node.start_mark)
                 out[key] = self.convert(value_node, path + (key,), depth + 1)
+            for part in merged_parts:  # explicit keys win over merged ones (YAML merge semantics)
+                if isinstance(part, dict):
+                    for k, v in part.items():
+                        out.setdefault(k, v)
             return out
         return None  # pragma: no cover - composer only makes the three node kinds
 
@@ -159,8 +161,8 @@ def _schema_problems(doc, conv: _Converter, display: str) -> list[Problem]:
             expected = err.validator_value if isinstance(err.validator_value, str) else " or ".join(err.validator_value)
             message = f"{where}: {err.instance!r} is not of type {expected}"
         elif err.validator == "enum":
-            choices = ", ".join(str(v) for v in err.validator_value if not isinstance(v, int) or isinstance(v, bool))
-            message = f"{where}: {err.instance!r} is not one of {choices or err.validator_value}"
+            choices = ", ".join(dict.fromkeys(str(v) for v in err.validator_value))
+            message = f"{where}: {err.instance!r} is not one of {choices}"
         else:
             message = f"{where}: {err.message}"
         problems.append(Problem("DM002", message, Location(display, line, col)))
