@@ -280,7 +280,8 @@ def read(data: bytes, display: str) -> ParseResult:
     except yaml.YAMLError as exc:
         # a broken YAML file is reported only when it looks like ours: infrastructure repos
         # hold templated YAML (Jinja, Helm) that is not valid YAML and not our business
-        result.ours = _looks_ours(data)
+        # Text that is not valid in any YAML encoding is reported whatever it holds.
+        result.ours = isinstance(exc, yaml.reader.ReaderError) or _looks_ours(data)
         if result.ours:
             result.problems.append(Problem("DM001", _describe(exc), _mark_location(display, exc)))
         return result
