@@ -1,0 +1,315 @@
+"""Hyper-V XML configuration files (SPEC §2.2): bytes -> one VM record, or DM001-DM003.
+
+Windows Server 2008 R2 - 2012 R2 keep a VM's configuration in `Virtual Machines/<GUID>.xml`;
+Packer writes a reduced `box.xml` beside a 2016+ VMCX export. The root is `<configuration>`
+with `properties` and `settings` children (research/hyperv-facts.md §1); every leaf carries a
+`type` attribute (integer, bool/boolean, string, bytes). Any other XML file (a .NET
+`app.config` whose root is also `configuration`, a Maven `pom.xml`, an unattend file) is not
+ours and is skipped silently.
+
+Encoding. The bytes decide, not the declaration: a byte-order mark (UTF-8, UTF-16, UTF-32);
+else the NUL pattern of UTF-16 without a BOM; else UTF-8; else, for a declaration naming a
+single-byte code page, that code page. Real exports re-encoded by git or an editor declare
+UTF-16 but hold single-byte text (the packer-templates sample), so a parser that trusts the
+declaration fails on them. The text is re-encoded as UTF-8 with the declaration rewritten to
+match, on the same line, so line numbers stay those of the file.
+
+Safety. lxml parses with entity resolution, DTD loading and validation, and network access
+off, and without `huge_tree` (libxml2's limits on depth and text size stay on). A DOCTYPE
+that declares entities or names an external DTD is refused before parsing (DM001): Hyper-V
+never writes one, and it is how entity-expansion bombs and external-entity reads arrive.
+The reader never raises: every failure is a Problem.
+
+Locations point at the element holding the value: its line (lxml's `sourceline`) and the
+column of its `<` on that line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from lxml import etree
+
+from dmlint.model import Location, ParseResult, Problem
+from dmlint.readers.hyperv_config import vm_from_values
+
+MAX_BYTES = 64 * 1024 * 1024
+
+_PARSER_OPTIONS = dict(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    remove_blank_text=False,
+    collect_ids=False,
+)
+_parser = None
+
+
+def _get_parser():
+    global _parser
+    if _parser is None:
+        _parser = etree.XMLParser(**_PARSER_OPTIONS)
+    return _parser
+
+
+_DECL = re.compile(rb"^\s*<\?xml[^>]{0,300}?\?>")
+_DECL_ENCODING = re.compile(rb"""(\bencoding\s*=\s*)(["'])([A-Za-z0-9._:-]{1,40})\2""")
+_UTF8_NAMES = {"utf-8", "utf8"}
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: it starts with the same two bytes
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_DOCTYPE = re.compile(rb"<!DOCTYPE\b")
+_DTD_DANGER = re.compile(rb"<!ENTITY\b|\bSYSTEM\b|\bPUBLIC\b")
+
+# the elements read (relative to configuration); every child of these is collected
+_CONTAINERS = ("properties", "settings/memory/bank")
+
+_TYPES_INT = {"integer", "int", "uint", "uint32", "uint64", "int32", "int64"}
+_TYPES_BOOL = {"bool", "boolean"}
+_INT_TEXT = re.compile(r"^\s*[-+]?[0-9]{1,30}\s*$")
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, line: int = 1, column: int = 1):
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+def _declared_encoding(head: bytes) -> str | None:
+    m = _DECL.match(head)
+    if not m:
+        return None
+    e = _DECL_ENCODING.search(m.group(0))
+    return e.group(3).decode("ascii").lower() if e else None
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 without a BOM: markup is ASCII, so every other byte of the start is NUL."""
+    head = data[:256]
+    if len(head) < 4:
+        return None
+    even = head[0::2].count(0)
+    odd = head[1::2].count(0)
+    half = len(head) // 2
+    if odd >= half * 0.6 and even == 0:
+        return "utf-16-le"
+    if even >= half * 0.6 and odd == 0:
+        return "utf-16-be"
+    return None
+
+
+def _line_col_of(data: bytes, offset: int) -> tuple[int, int]:
+    line = data.count(b"\n", 0, offset) + 1
+    start = data.rfind(b"\n", 0, offset) + 1
+    return line, offset - start + 1
+
+
+def _to_utf8(data: bytes) -> bytes:
+    """The document as UTF-8 bytes whose declaration (if any) says UTF-8. Raises _Refused."""
+    encoding = None
+    body = data
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            encoding, body = name, data[len(bom):]
+            break
+    if encoding is None:
+        encoding = _utf16_without_bom(data)
+    if encoding == "utf-8":
+        text_bytes = body
+        try:
+            text_bytes.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line, col = _line_col_of(body, exc.start)
+            raise _Refused(f"not valid UTF-8 text: byte 0x{body[exc.start]:02x} at offset {exc.start + 3} (the file starts with a UTF-8 byte-order mark)", line, col) from None
+    elif encoding is not None:
+        try:
+            text = body.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise _Refused(f"not valid {encoding.upper()} text: {exc.reason} at byte {exc.start + len(data) - len(body)}", 1, 1) from None
+        text_bytes = text.encode("utf-8", "surrogatepass")
+    else:
+        # no BOM and no NUL pattern: UTF-8 if it decodes (ASCII files declaring UTF-16 included),
+        # else the single-byte code page the declaration names
+        declared = _declared_encoding(data[:400])
+        try:
+            data.decode("utf-8")
+            text_bytes = data
+        except UnicodeDecodeError as exc:
+            fallback = None
+            if declared and declared not in _UTF8_NAMES and not declared.startswith(("utf-16", "utf-32", "ucs", "utf16", "utf32")):
+                try:
+                    if codecs.lookup(declared).name not in ("utf-8", "utf-16", "utf-32"):
+                        fallback = declared
+                except LookupError:
+                    fallback = None
+            if fallback is None:
+                line, col = _line_col_of(data, exc.start)
+                what = f", although it declares {declared.upper()}" if declared else ""
+                raise _Refused(
+                    f"not valid text: byte 0x{data[exc.start]:02x} at offset {exc.start} is not UTF-8 and the file has no UTF-16 byte-order mark{what}",
+                    line,
+                    col,
+                ) from None
+            try:
+                text_bytes = data.decode(fallback).encode("utf-8")
+            except (UnicodeDecodeError, LookupError) as exc2:
+                raise _Refused(f"not valid {fallback.upper()} text: {exc2}", 1, 1) from None
+    # the declaration now has to name UTF-8 (or nothing), on the same line
+    m = _DECL.match(text_bytes)
+    if m:
+        decl = m.group(0)
+        e = _DECL_ENCODING.search(decl)
+        if e and e.group(3).lower().decode("ascii") not in _UTF8_NAMES:
+            new_decl = decl[: e.start()] + e.group(1) + b'"UTF-8"' + decl[e.end():]
+            text_bytes = new_decl + text_bytes[m.end():]
+    return text_bytes
+
+
+def _refuse_dtd(text: bytes) -> None:
+    m = _DOCTYPE.search(text)
+    if not m:
+        return
+    danger = _DTD_DANGER.search(text, m.start())
+    if danger:
+        line, col = _line_col_of(text, m.start())
+        what = "declares entities" if danger.group(0).startswith(b"<!ENTITY") else "names an external DTD"
+        raise _Refused(
+            f"refused: the DOCTYPE {what}; Hyper-V configuration files have no DOCTYPE, and entities are not expanded (entity-expansion and external-entity attacks)",
+            line,
+            col,
+        )
+
+
+def _decode_value(el) -> object:
+    text = el.text
+    if text is None:
+        text = ""
+    kind = (el.get("type") or "").strip().lower()
+    if kind in _TYPES_INT:
+        if _INT_TEXT.match(text):
+            return int(text)
+        return text  # vm_from_values reports DM002 naming the text
+    if kind in _TYPES_BOOL:
+        low = text.strip().lower()
+        if low == "true":
+            return True
+        if low == "false":
+            return False
+        return text
+    return text
+
+
+class _Columns:
+    """Column of an element's `<` on its line, from the parsed bytes (computed on demand)."""
+
+    def __init__(self, text: bytes):
+        self.text = text
+        self.lines = None
+
+    def column(self, line: int, tag: str) -> int:
+        if line <= 0:
+            return 0
+        if self.lines is None:
+            self.lines = self.text.split(b"\n")
+        if line > len(self.lines):
+            return 1
+        raw = self.lines[line - 1]
+        idx = raw.find(b"<" + tag.encode("utf-8", "replace"))
+        if idx < 0:
+            return 1
+        return len(raw[:idx].decode("utf-8", "replace")) + 1
+
+
+def read(data: bytes, display: str) -> ParseResult:
+    """Never raises: every failure becomes a problem on the result."""
+    try:
+        return _read(data, display)
+    except Exception as exc:  # pragma: no cover - defence in depth; a reader bug is a finding
+        result = ParseResult()
+        result.problems.append(
+            Problem("DM001", f"internal error while reading XML ({type(exc).__name__}: {exc}); please report it", Location(display, 1, 1))
+        )
+        return result
+
+
+def _read(data: bytes, display: str) -> ParseResult:
+    result = ParseResult()
+    if len(data) > MAX_BYTES:
+        result.problems.append(Problem("DM001", f"file is {len(data)} bytes, more than the {MAX_BYTES} a configuration file can plausibly be", Location(display, 1, 1)))
+        return result
+    if not data.strip():
+        result.problems.append(Problem("DM001", "file is empty: not an XML document", Location(display, 1, 1)))
+        return result
+    try:
+        text = _to_utf8(data)
+        _refuse_dtd(text)
+    except _Refused as exc:
+        result.problems.append(Problem("DM001", str(exc), Location(display, exc.line, exc.column)))
+        return result
+    try:
+        root = etree.fromstring(text, _get_parser())
+    except etree.XMLSyntaxError as exc:
+        line, col = (exc.position if getattr(exc, "position", None) else (exc.lineno or 1, exc.offset or 1))
+        msg = (getattr(exc, "msg", None) or str(exc)).strip()
+        msg = re.sub(r",\s*line \d+, column \d+\s*$", "", msg)
+        result.problems.append(Problem("DM001", f"XML syntax error: {msg}", Location(display, line or 1, col or 1)))
+        return result
+    except (ValueError, MemoryError, RecursionError) as exc:
+        result.problems.append(Problem("DM001", f"XML cannot be read: {exc}", Location(display, 1, 1)))
+        return result
+    if root is None or not isinstance(root.tag, str) or root.tag != "configuration":
+        result.ours = False
+        return result
+    properties = root.find("properties")
+    settings = root.find("settings")
+    if properties is None or settings is None:
+        result.ours = False  # a <configuration> that is not Hyper-V's (.NET app.config and the like)
+        return result
+    docinfo = root.getroottree().docinfo
+    if docinfo.system_url or docinfo.public_id:  # defence in depth: _refuse_dtd saw it first
+        result.problems.append(Problem("DM001", "refused: the DOCTYPE names an external DTD", Location(display, 1, 1)))
+        return result
+
+    cols = _Columns(text)
+
+    def where(el) -> Location:
+        line = el.sourceline or 0
+        return Location(display, line, cols.column(line, el.tag) if line else 0)
+
+    values: dict = {}
+    for container_path in _CONTAINERS:
+        container = root.find(container_path)
+        if container is None:
+            continue
+        for el in container:
+            if not isinstance(el.tag, str):
+                continue  # comments, processing instructions
+            key = f"{container_path}/{el.tag}"
+            loc = where(el)
+            if key in values:
+                first = values[key][1]
+                result.problems.append(Problem("DM002", f"{key} is given twice (first at line {first.line})", loc))
+                continue
+            values[key] = (_decode_value(el), loc)
+    if "properties/notes" not in values:
+        # Packer's box.xml writes <notes> directly under <configuration>
+        notes = root.find("notes")
+        if notes is not None:
+            values["properties/notes"] = (_decode_value(notes), where(notes))
+
+    vm, problems = vm_from_values(values, display, "xml", where(root))
+    for p in result.problems:
+        if vm is not None and p.vm is None:
+            p.vm = vm.name
+    result.problems.extend(problems)
+    if vm is not None:
+        result.vms.append(vm)
+    return result
