@@ -125,18 +125,40 @@ def cli():
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Parallel reader processes.")
 @click.option("--stdin-filename", default=None, help="Name to report for input read from '-'.")
 @click.option("--no-color", is_flag=True, help="No colour (also NO_COLOR).")
-def check(paths, fmt, output, select, ignore, fail_on, hyperv_version, exclude, config_path, rules_dirs, jobs, stdin_filename, no_color):
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), default=None, help="Report only findings not recorded in this baseline FILE.")
+@click.option("--write-baseline", "write_baseline_path", type=click.Path(dir_okay=False), default=None, help="Record the current findings in FILE (a baseline) and exit 0.")
+def check(paths, fmt, output, select, ignore, fail_on, hyperv_version, exclude, config_path, rules_dirs, jobs, stdin_filename, no_color, baseline_path, write_baseline_path):
     """Check PATHS (files or directories; default .). '-' reads standard input."""
     from dmlint.model import Severity
     from dmlint.report import render
 
+    from dmlint import baseline as bl
+
     settings, cfg_path = _settings(config_path)
+    known = None
+    if baseline_path and not write_baseline_path:
+        try:
+            known = bl.load(baseline_path)
+        except bl.BaselineError as exc:
+            raise UsageError(str(exc)) from None
     result, registry = _common_run(paths, settings, cfg_path, select=select, ignore=ignore, hyperv_version=hyperv_version, exclude=exclude, rules_dirs=rules_dirs, jobs=jobs, stdin_filename=stdin_filename)
+    if write_baseline_path:
+        try:
+            count = bl.write(result.findings, write_baseline_path)
+        except bl.BaselineError as exc:
+            raise UsageError(str(exc)) from None
+        click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to baseline {write_baseline_path}.", err=True)
+        sys.exit(EXIT_OK)
+    findings, baselined = result.findings, 0
+    if known is not None:
+        findings, baselined = bl.filter(findings, known)
     fmt = fmt or settings.get("format", "text")
     threshold = Severity.parse(fail_on or settings.get("fail-on", "error"))
     out_stream = sys.stdout
     color = fmt == "text" and output is None and _use_color(no_color, out_stream)
-    text = render(result.findings, fmt, color=color, registry=registry, files=result.files)
+    text = render(findings, fmt, color=color, registry=registry, files=result.files)
+    if known is not None and fmt == "text":
+        text += _baseline_note(baselined, len(known) - baselined, baseline_path)
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")
@@ -144,8 +166,18 @@ def check(paths, fmt, output, select, ignore, fail_on, hyperv_version, exclude, 
             raise UsageError(f"cannot write {output}: {exc.strerror}") from None
     else:
         click.echo(text, nl=False)
-    failed = any(f.severity >= threshold for f in result.findings)
+    failed = any(f.severity >= threshold for f in findings)
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+def _baseline_note(matched: int, stale: int, path: str) -> str:
+    note = f"{matched} baselined finding{'s' if matched != 1 else ''} not shown ({path})."
+    if stale:
+        note += (
+            f" {stale} baseline entr{'ies' if stale != 1 else 'y'} no longer match{'' if stale != 1 else 'es'}"
+            f" (fixed or changed): run with --write-baseline {path} to drop {'them' if stale != 1 else 'it'}."
+        )
+    return note + "\n"
 
 
 @cli.command("rules")
