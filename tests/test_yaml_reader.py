@@ -177,3 +177,17 @@ def test_any_structured_document_gives_findings_only(memory, top):
     assert result.ours
     for p in result.problems:
         assert p.rule in ("DM001", "DM002", "DM003") and p.location.path == "s.yaml"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.sampled_from(["startup", "minimum", "maximum", "buffer", "weight", "demand", "dynamic", "maxmimum"]), _values, max_size=7),
+       st.dictionaries(st.sampled_from(["name", "generation", "state", "clustered", "guest_os", "host", "hyperv_version", "memory"]), _values, max_size=7),
+       st.sampled_from(["vm", "vms", "hosts", "other"]))
+def test_fast_validator_agrees_with_jsonschema(memory, top, key):
+    """The fast path (fastjsonschema) and the reporting path (jsonschema) judge alike."""
+    from dmlint.readers.yaml_reader import _fast_check, _validator
+
+    entry = dict(top)
+    entry.setdefault("memory", memory)
+    doc = {key: [entry] if key in ("vms", "hosts") else entry}
+    assert _fast_check()(doc) == _validator().is_valid(doc), doc
