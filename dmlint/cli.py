@@ -181,7 +181,7 @@ def _baseline_note(matched: int, stale: int, path: str) -> str:
 
 
 @cli.command("rules")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra rule-pack directory.")
 def rules_cmd(fmt, rules_dirs):
     """List every rule: built-in and plugins."""
@@ -190,6 +190,12 @@ def rules_cmd(fmt, rules_dirs):
         import json
 
         click.echo(json.dumps([r.as_dict() for r in registry.all()], indent=2))
+        return
+    if fmt == "markdown":
+        click.echo("| ID | name | severity | what it reports |\n| --- | --- | --- | --- |")
+        for r in registry.all():
+            summary = r.summary.replace("|", "\\|")
+            click.echo(f"| {r.id} | {r.name} | {r.severity} | {summary} |")
         return
     rows = [(r.id, r.name, str(r.severity), r.summary) for r in registry.all()]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
