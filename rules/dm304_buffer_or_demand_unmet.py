@@ -1,0 +1,37 @@
+"""What it does
+    On hosts where the running VMs' minimums fit, compares the host's usable memory with what
+    the VMs want: their observed `demand` (guest committed memory), and their balancer target,
+    demand plus buffer (buffer x demand / 100), each clamped to the VM's minimum and maximum.
+    Fires when demand cannot be met, else when the buffers cannot be met, and names the VMs
+    that lose out, shared by memory weight (balancer-model.md §5.4). Only hosts with at least
+    one running dynamic VM with an observed demand are checked; VMs without a demand count at
+    their minimum, and the message says how many there are.
+
+Why it matters
+    "The buffer isn't maintained when there's not enough physical memory available in the
+    computer to give every virtual machine its requested memory buffer". Without a buffer a
+    guest has no room for a burst; below its demand it pages inside the guest.
+
+Example
+    hosts:
+      - {name: hv-04, memory: 16GB, reserve: 2GB}        # usable 14336 MB
+    vms:
+      - name: app-04
+        host: hv-04
+        memory: {dynamic: true, startup: 4GB, minimum: 2GB, maximum: 16GB, demand: 12GB, buffer: 20}
+    # DM304: target 12288 + 2458 = 14746 MB + 64 MB overhead > 14336 MB: buffer lost
+
+Source
+    https://learn.microsoft.com/en-us/windows-server/virtualization/hyper-v/dynamic-memory
+"""
+
+ID = "DM304"
+NAME = "buffer-or-demand-unmet"
+SEVERITY = "warning"
+SUMMARY = "fleet: buffers (or demand) cannot be met on this host"
+SOURCE = "https://learn.microsoft.com/en-us/windows-server/virtualization/hyper-v/dynamic-memory"
+SCOPE = "fleet"
+
+
+def check(fleet, ctx):
+    yield from fleet.findings.get(ID, ())
