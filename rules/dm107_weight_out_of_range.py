@@ -10,7 +10,9 @@ Why it matters
     The usual cause is a raw WMI or XML value (5000) pasted where a priority (50) belongs.
 
     Weight is checked whether or not Dynamic Memory is on: the tools refuse an
-    out-of-range priority either way.
+    out-of-range priority either way. For Hyper-V XML/VMCX exports the reader has already
+    converted the file's 0-10000 priority to a weight, so the hint about the WMI scale is
+    not given there; the finding says the export's priority is above 10000 instead.
 
 Example
     vm:
@@ -47,7 +49,10 @@ def check(vm, ctx):
         return
     message = f"weight {weight} is outside {lim.weight_min}-{lim.weight_max}"
     factor = lim.wmi_weight_factor
-    if lim.weight_max < weight <= lim.wmi_weight_max:
+    if vm.fmt in ("xml", "vmcx"):
+        # the reader already divided the export's 0-10000 priority by 100
+        message += f" (the export's priority is above {lim.wmi_weight_max}, the top of its 0-{lim.wmi_weight_max} scale)"
+    elif lim.weight_max < weight <= lim.wmi_weight_max:
         if weight % factor == 0:
             message += f"; it looks like the 0-{lim.wmi_weight_max} WMI scale: {weight} is weight {weight // factor}"
         else:
