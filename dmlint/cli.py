@@ -216,9 +216,9 @@ def explain(rule_id, rules_dirs):
 
 
 @cli.command()
-@click.argument("name", default="input", type=click.Choice(["input", "config"]))
+@click.argument("name", default="input", type=click.Choice(["input", "config", "rule"]))
 def schema(name):
-    """Print a JSON Schema: input (the YAML format) or config."""
+    """Print a JSON Schema: input (the YAML format), config, or rule (declarative rules)."""
     from dmlint.engine import builtin_schemas_dir
 
     click.echo((builtin_schemas_dir() / f"{name}.schema.json").read_text(encoding="utf-8"), nl=False)

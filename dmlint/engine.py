@@ -51,7 +51,7 @@ class Rule:
     doc: str
     check: object  # callable or None
     origin: str  # file or entry point it came from
-    module: ModuleType
+    module: ModuleType | None  # None for declarative (YAML) rules
 
     def as_dict(self) -> dict:
         return {
@@ -120,7 +120,8 @@ def _import_file(path: Path, package_tag: str) -> ModuleType:
 
 
 def load_directory(directory: Path) -> list[Rule]:
-    """Every `*.py` in `directory` not starting with `_` is one rule."""
+    """Every `*.py` in `directory` not starting with `_` is one rule; so is every `*.yaml`
+    (a declarative rule, see dmlint/declarative.py)."""
     directory = Path(directory)
     if not directory.is_dir():
         raise RuleLoadError(f"rule pack {directory} is not a directory")
@@ -130,6 +131,11 @@ def load_directory(directory: Path) -> list[Rule]:
         if path.name.startswith("_"):
             continue
         rules.append(rule_from_module(_import_file(path, tag), str(path)))
+    declarative = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    if declarative:
+        from dmlint.declarative import load_yaml_rule
+
+        rules.extend(load_yaml_rule(path) for path in declarative)
     return rules
 
 
