@@ -243,3 +243,13 @@ def test_bundled_fixtures_run(tmp_path):
     code, findings = check_json(FIXTURES)
     assert code == 1 and findings, "the bundled fixtures show findings"
     assert all(f["path"].startswith(str(FIXTURES.relative_to(Path.cwd())) if FIXTURES.is_relative_to(Path.cwd()) else "/") for f in findings)
+
+
+def test_jobs_gives_the_same_findings_as_one_process(tmp_path):
+    for i in range(80):
+        text = DM102.replace("name: a", f"name: vm{i}") if i % 3 == 0 else CLEAN.replace("name: b", f"name: vm{i}")
+        (tmp_path / f"vm{i:03d}.yaml").write_text(text)
+    (tmp_path / "broken.yaml").write_text("vm: {name: x, memory: {startup: 1GB\n")
+    serial = check_json(tmp_path)
+    parallel = check_json(tmp_path, extra=("--jobs", "2"))
+    assert serial == parallel and len(serial[1]) == 28
