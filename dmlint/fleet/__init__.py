@@ -558,7 +558,7 @@ def _nplus1(fleet: Fleet, cname: str, hosts: list) -> None:
                 reasons.append(f"{_names(too_big)} need{'s' if len(too_big) == 1 else ''} more than the largest headroom, "
                                f"{caps[other]} MB on {best.name}")
             room = pos_total - (caps[i] if caps[i] > 0 else 0)
-            if total > room:
+            if total > room and len(too_big) < len(failed):
                 reasons.append(f"the clustered VMs need {total} MB at startup plus overhead, the other hosts have {room} MB of headroom: {total - room} MB short")
             if not reasons:
                 reasons.append("first-fit decreasing over the other hosts leaves them without a host that has room")
