@@ -51,7 +51,7 @@ def _use_color(no_color: bool, stream) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
-def _common_run(paths, settings, cfg_path, *, select, ignore, hyperv_version, exclude, rules_dirs, jobs, stdin_filename=None, select_default=True):
+def _common_run(paths, settings, cfg_path, *, select, ignore, hyperv_version, exclude, rules_dirs, jobs, stdin_filename=None, git_base=None):
     """Shared by check, show and fleet: config + options -> RunResult."""
     from dmlint.discover import Candidate, discover, format_of
     from dmlint.engine import RuleLoadError
@@ -89,6 +89,13 @@ def _common_run(paths, settings, cfg_path, *, select, ignore, hyperv_version, ex
         candidates, missing = discover(paths or ["."], excludes)
     if missing:
         raise UsageError("; ".join(f"{p}: {m}" for p, m in missing))
+    if git_base:
+        from dmlint.gitbase import GitBaseError, records_at
+
+        try:
+            options.base = records_at(git_base, candidates)
+        except GitBaseError as exc:
+            raise UsageError(str(exc)) from None
     try:
         result = run(
             candidates,
@@ -124,10 +131,11 @@ def cli():
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra rule-pack directory (repeatable).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Parallel reader processes.")
 @click.option("--stdin-filename", default=None, help="Name to report for input read from '-'.")
+@click.option("--base", "base", default=None, metavar="GITREF", help="Compare with this git revision: enables DM401 (changes a running VM cannot take).")
 @click.option("--no-color", is_flag=True, help="No colour (also NO_COLOR).")
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), default=None, help="Report only findings not recorded in this baseline FILE.")
 @click.option("--write-baseline", "write_baseline_path", type=click.Path(dir_okay=False), default=None, help="Record the current findings in FILE (a baseline) and exit 0.")
-def check(paths, fmt, output, select, ignore, fail_on, hyperv_version, exclude, config_path, rules_dirs, jobs, stdin_filename, no_color, baseline_path, write_baseline_path):
+def check(paths, fmt, output, select, ignore, fail_on, hyperv_version, exclude, config_path, rules_dirs, jobs, stdin_filename, base, no_color, baseline_path, write_baseline_path):
     """Check PATHS (files or directories; default .). '-' reads standard input."""
     from dmlint.model import Severity
     from dmlint.report import render
@@ -141,7 +149,7 @@ def check(paths, fmt, output, select, ignore, fail_on, hyperv_version, exclude, 
             known = bl.load(baseline_path)
         except bl.BaselineError as exc:
             raise UsageError(str(exc)) from None
-    result, registry = _common_run(paths, settings, cfg_path, select=select, ignore=ignore, hyperv_version=hyperv_version, exclude=exclude, rules_dirs=rules_dirs, jobs=jobs, stdin_filename=stdin_filename)
+    result, registry = _common_run(paths, settings, cfg_path, select=select, ignore=ignore, hyperv_version=hyperv_version, exclude=exclude, rules_dirs=rules_dirs, jobs=jobs, stdin_filename=stdin_filename, git_base=base)
     if write_baseline_path:
         try:
             count = bl.write(result.findings, write_baseline_path)

@@ -23,6 +23,7 @@ class Options:
     hyperv_version: str | None = None  # assumed host version where a record gives none
     overhead_mb: int = 64  # per-VM overhead for the fleet pass (balancer-model.md A2)
     settings: dict = field(default_factory=dict)  # the merged config, for rules that want more
+    base: dict | None = None  # with --base REF: {VM name: record at REF}, for change rules
 
 
 class Context:
@@ -52,6 +53,12 @@ class Context:
         from dmlint.fleet import build_fleet
 
         return build_fleet(self.vms, list(self.hosts.values()), self)
+
+    def previous(self, vm):
+        """The VM's record at the --base revision, or None (no --base, or a new VM)."""
+        if self.options.base is None:
+            return None
+        return self.options.base.get(vm.name)
 
     def hyperv_version(self, vm) -> str | None:
         """The host version a VM is checked against: its own, its host's, or --hyperv-version."""

@@ -191,3 +191,12 @@ def test_fast_validator_agrees_with_jsonschema(memory, top, key):
     entry.setdefault("memory", memory)
     doc = {key: [entry] if key in ("vms", "hosts") else entry}
     assert _fast_check()(doc) == _validator().is_valid(doc), doc
+
+
+def test_yaml_11_booleans_are_text_where_text_is_meant():
+    text = b"vm:\n  name: yes\n  state: off\n  host: no\n  memory:\n    startup: 1GB\nhosts:\n  - name: no\n    memory: 64GB\n    cluster: on\n"
+    result = read(text, "b.yaml")
+    assert not result.problems
+    (vm,) = result.vms
+    assert (vm.name, vm.state, vm.host) == ("yes", "off", "no")
+    assert (result.hosts[0].name, result.hosts[0].cluster) == ("no", "on")

@@ -28,6 +28,8 @@ OUR_KEYS = ("vm", "vms", "hosts")
 MAX_NODES = 200_000  # values after alias expansion: refuse alias bombs long before memory is at risk
 MAX_DEPTH = 64  # dmlint documents are 4 levels deep; anything far deeper is hostile or a mistake
 MAX_BYTES = 64 * 1024 * 1024
+# keys whose plain scalars are always text: YAML 1.1 would read `state: off` as false
+TEXT_KEYS = frozenset({"name", "state", "guest_os", "host", "cluster", "notes"})
 
 _constructor = yaml.constructor.SafeConstructor()
 _SCALARS = {
@@ -94,6 +96,12 @@ class _Converter:
                         (path + (key,), f"duplicate key {key!r}", _pos(key_node.start_mark))
                     )
                 self.keys[path + (key,)] = _pos(key_node.start_mark)
+                if key in TEXT_KEYS and isinstance(value_node, ScalarNode) and value_node.tag != "tag:yaml.org,2002:null":
+                    # `state: off`, `host: no`, `name: 2019` mean text, not YAML 1.1 booleans/numbers
+                    self.count += 1
+                    self.values[path + (key,)] = _pos(value_node.start_mark)
+                    out[key] = value_node.value
+                    continue
                 out[key] = self.convert(value_node, path + (key,), depth + 1)
             for part in merged_parts:  # explicit keys win over merged ones (YAML merge semantics)
                 if isinstance(part, dict):
