@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -32,13 +33,23 @@ class BaselineError(Exception):
     """A baseline file that is missing, unreadable or not a dmlint baseline (exit 2)."""
 
 
+# line numbers that some names and messages carry: "<unnamed VM at line 12>",
+# "duplicate VM name 'x' (first defined at a.yaml:12)". They are dropped before comparing.
+_UNNAMED_LINE = re.compile(r"<unnamed (\w+) at line \d+>")
+_LINE_BEFORE_PAREN = re.compile(r":\d+(?::\d+)?(?=\))")
+
+
+def _stable(text: str) -> str:
+    return _LINE_BEFORE_PAREN.sub("", _UNNAMED_LINE.sub(r"<unnamed \1>", text))
+
+
 def identity(finding) -> str:
     """What a finding is about inside its VM or host, without the line: key, field or message."""
-    return finding.location.key or finding.field or finding.message
+    return _stable(finding.location.key or finding.field or finding.message)
 
 
-def key(finding) -> tuple:
-    """The baseline key: (path, rule, vm, host, identity, message)."""
+def _row(finding) -> tuple:
+    """(path, rule, vm, host, identity, message) as written to a baseline file."""
     return (
         finding.location.path,
         finding.rule,
@@ -47,6 +58,15 @@ def key(finding) -> tuple:
         identity(finding),
         finding.message,
     )
+
+
+def _normal(row: tuple) -> tuple:
+    return tuple(_stable(v) for v in row)
+
+
+def key(finding) -> tuple:
+    """The baseline key: (path, rule, vm, host, identity, message), line numbers left out."""
+    return _normal(_row(finding))
 
 
 _FIELDS = ("path", "rule", "vm", "host", "identity", "message")
@@ -61,7 +81,7 @@ def fingerprints(findings, salt: str = "dmlint/v1") -> list[str]:
     seen: Counter = Counter()
     out = []
     for f in findings:
-        parts = (f.rule, f.location.path, f.vm or "", f.host or "", identity(f))
+        parts = (f.rule, f.location.path, _stable(f.vm or ""), _stable(f.host or ""), identity(f))
         seen[parts] += 1
         text = "\x1f".join((salt, *parts, str(seen[parts])))
         out.append(hashlib.sha256(text.encode("utf-8")).hexdigest()[:32])
@@ -82,7 +102,7 @@ class Baseline:
 def dumps(findings) -> str:
     from dmlint import __version__
 
-    rows = sorted(key(f) for f in findings)
+    rows = sorted(_row(f) for f in findings)
     doc = {
         "format": FORMAT,
         "version": VERSION,
@@ -130,7 +150,7 @@ def loads(text: str, origin: str = "<baseline>") -> Baseline:
             values.append(value)
         if not values[0] or not values[1]:
             raise BaselineError(f"{origin}: findings[{i}] lacks a path or rule")
-        entries[tuple(values)] += 1
+        entries[_normal(tuple(values))] += 1
     return Baseline(entries, origin)
 
 

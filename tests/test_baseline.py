@@ -130,6 +130,20 @@ def test_multiset_two_identical_findings_need_two_entries(project):
     run("check", "--write-baseline", "b.json", "vms")
     assert len(json.loads(Path("b.json").read_text())["findings"]) == 3
     assert findings_json("--baseline", "b.json", "vms") == (0, [])
+    # the DM002 message names the line of the first definition; moving it must not matter
+    project("vms/a.yaml", "# one\n# two\nvms:\n" + vm_entry("bl-dup") + vm_entry("bl-dup"))
+    code, found = findings_json("vms")
+    assert any("first defined at vms/a.yaml:4" in f["message"] for f in found)
+    assert findings_json("--baseline", "b.json", "vms") == (0, [])
+
+
+def test_unnamed_vm_survives_moved_lines(project):
+    project("vms/a.yaml", "vms:\n  - memory: {dynamic: true, startup: 1GB, minimum: 2GB}\n")
+    code, found = findings_json("vms")
+    assert {f["rule"] for f in found} == {"DM002", "DM102"}
+    run("check", "--write-baseline", "b.json", "vms")
+    project("vms/a.yaml", "# moved\n\nvms:\n  - memory: {dynamic: true, startup: 1GB, minimum: 2GB}\n")
+    assert findings_json("--baseline", "b.json", "vms") == (0, [])
 
 
 def test_fail_on_applies_to_new_findings_only(project):
