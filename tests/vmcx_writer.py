@@ -256,6 +256,42 @@ def write(
     return out
 
 
+# ---- patching files for tests -------------------------------------------------------------
+
+_KEY_HDR = struct.Struct("<BBIHIIIB")
+
+
+def entry_content_end(data, at: int) -> int:
+    """End of the checksummed content of the key entry at `at` (header + name + data)."""
+    etype, flags, _size, _pt, _po, _crc, _seq, nlen = _KEY_HDR.unpack_from(data, at)
+    name_end = at + 21 + nlen
+    if flags & 0x01:
+        return name_end + 12
+    if etype in (STRING, ARRAY):
+        return name_end + 4 + struct.unpack_from("<I", data, name_end)[0]
+    return name_end + {INT: 8, UINT: 8, DOUBLE: 8, BOOL: 4, NODE: 12}[etype]
+
+
+def fix_entry_crc(data: bytearray, at: int, content_end: int | None = None) -> None:
+    """Recompute the checksum of the key entry at `at` in place."""
+    end = entry_content_end(data, at) if content_end is None else content_end
+    struct.pack_into("<I", data, at + 12, crc_zeroed(bytes(data[at:end]), 12))
+
+
+def fix_header_crc(data: bytearray, copy: int) -> None:
+    base = 0x1000 * copy
+    struct.pack_into("<I", data, base + 4, crc_zeroed(bytes(data[base : base + 46]), 4))
+
+
+def fix_object_crc(data: bytearray, index: int) -> None:
+    at = 0x2008 + 18 * index
+    struct.pack_into("<I", data, at + 1, crc_zeroed(bytes(data[at : at + 18]), 1))
+
+
+def fix_log_header_crc(data: bytearray, log_offset: int) -> None:
+    struct.pack_into("<I", data, log_offset + 4, crc_zeroed(bytes(data[log_offset : log_offset + 34]), 4))
+
+
 # ---- building realistic VM configurations -------------------------------------------------
 
 
@@ -366,3 +402,101 @@ def from_keys(keys) -> list[N]:
         for child in reversed(key.children):
             stack.append((child, n.children))
     return out
+
+
+# ---- the committed fixtures (fixtures/vmcx/) -----------------------------------------------
+# Each entry: file name -> settings for vm_config (plus "pending" / "corrupt" / "truncate" /
+# "duplicate" for the reader findings). VM names carry a "vmcx-" prefix: unique across all
+# fixtures. Guest OS ids come from rules/data/guest_os.yaml, given as a notes token.
+
+
+def _dyn(startup, minimum, maximum, **kw):
+    return dict(dynamic=True, startup=startup, minimum=minimum, maximum=maximum, **kw)
+
+
+FIXTURES = {
+    # reader findings
+    "dm001_fires_vmcx_bad_crc.vmcx": dict(corrupt="configuration/settings/memory/bank/size"),
+    "dm001_fires_vmcx_truncated.vmcx": dict(truncate=0x5000),
+    "dm001_passes_vmcx.vmcx": dict(),
+    "dm002_fires_vmcx_duplicate_key.vmcx": dict(duplicate="settings/memory/bank/size"),
+    "dm002_passes_vmcx.vmcx": dict(),
+    "dm003_fires_vmcx_zero_startup.vmcx": dict(startup=0),
+    "dm003_passes_vmcx.vmcx": dict(),
+    "dm005_fires_vmcx_pending_replay.vmcx": dict(pending={"configuration/settings/memory/bank/size": 2048}),
+    "dm005_passes_vmcx.vmcx": dict(),
+    # per-VM limits
+    "dm101_fires_vmcx.vmcx": _dyn(1024, 16, 4096),
+    "dm101_passes_vmcx.vmcx": _dyn(1024, 32, 4096),
+    "dm102_fires_vmcx.vmcx": _dyn(1024, 2048, 4096),
+    "dm102_passes_vmcx_static_leftover.vmcx": dict(startup=1024, minimum=2048),
+    "dm103_fires_vmcx.vmcx": _dyn(8192, 1024, 4096),
+    "dm103_passes_vmcx.vmcx": _dyn(2048, 512, 4096),
+    "dm104_fires_vmcx_gen1.vmcx": _dyn(1024, 512, 2 * 1048576, generation=1),
+    "dm104_passes_vmcx_gen1.vmcx": _dyn(1024, 512, 1048576, generation=1),
+    "dm105_fires_vmcx.vmcx": _dyn(1025, 512, 4096),
+    "dm105_passes_vmcx.vmcx": _dyn(1026, 512, 4096),
+    "dm106_fires_vmcx.vmcx": _dyn(1024, 512, 4096, buffer=2500),
+    "dm106_passes_vmcx.vmcx": _dyn(1024, 512, 4096, buffer=5),
+    "dm107_fires_vmcx.vmcx": _dyn(1024, 512, 4096, priority=12000),
+    "dm107_passes_vmcx.vmcx": _dyn(1024, 512, 4096, priority=10000),
+    # guest OS (from the notes)
+    "dm201_fires_vmcx.vmcx": dict(startup=256, minimum=256, notes="guest_os=win2k19"),
+    "dm201_passes_vmcx.vmcx": dict(startup=4096, notes="guest_os=win2k19"),
+    "dm202_fires_vmcx.vmcx": _dyn(2048, 1024, 4096, notes="guest_os=freebsd13.0"),
+    "dm202_passes_vmcx.vmcx": dict(startup=2048, notes="guest_os=freebsd13.0"),
+    "dm203_fires_vmcx.vmcx": _dyn(2048, 512, 1048576, generation=1, notes="guest_os=win7"),
+    "dm203_passes_vmcx.vmcx": _dyn(2048, 512, 8192, generation=1, notes="guest_os=win7"),
+    "dm204_fires_vmcx.vmcx": _dyn(2000, 1000, 4000, notes="guest_os=ubuntu22.04"),
+    "dm204_passes_vmcx.vmcx": _dyn(2048, 1024, 4096, notes="guest_os=ubuntu22.04"),
+    "dm205_fires_vmcx.vmcx": dict(startup=4096, generation=1, notes="guest_os=win11"),
+    "dm205_passes_vmcx.vmcx": dict(startup=4096, generation=2, notes="guest_os=win11"),
+    "dm206_fires_vmcx.vmcx": _dyn(1024, 128, 4096, notes="Web front end. guest_os=win2k12r2"),
+    "dm206_passes_vmcx.vmcx": _dyn(1024, 512, 4096, notes="guest_os=win2k12r2"),
+}
+
+
+def fixture_bytes(file_name: str) -> bytes:
+    """The bytes of one committed fixture, made from scratch (deterministic)."""
+    spec = dict(FIXTURES[file_name])
+    corrupt = spec.pop("corrupt", None)
+    truncate = spec.pop("truncate", None)
+    pending = spec.pop("pending", None)
+    duplicate = spec.pop("duplicate", None)
+    stem = file_name.rsplit(".", 1)[0]
+    vm_name = "vmcx-" + stem.replace("_", "-")
+    guid = sorted(FIXTURES).index(file_name) + 1
+    root = vm_config(vm_name, guid=guid, devices=2, **spec)
+    if duplicate:
+        parent_path, _, leaf_name = duplicate.rpartition("/")
+        parent = root.find(parent_path)
+        parent.children.append(N(leaf_name, INT, 8192))
+    data, layout = write(root, with_layout=True, pending=pending)
+    if corrupt:
+        at = layout.offsets[corrupt]
+        # the value of an Int entry sits after the 21-byte header and the name; change one byte
+        name_len = len(corrupt.rsplit("/", 1)[1]) + 1
+        value_at = at + 21 + name_len + 1  # second byte of the little-endian i64
+        data = data[:value_at] + bytes([data[value_at] ^ 0x10]) + data[value_at + 1 :]
+    if truncate:
+        data = data[:truncate]
+    return data
+
+
+def regenerate(directory) -> list[str]:
+    """Write every fixture into `directory`; return the file names."""
+    from pathlib import Path
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    for file_name in sorted(FIXTURES):
+        (out / file_name).write_bytes(fixture_bytes(file_name))
+    return sorted(FIXTURES)
+
+
+if __name__ == "__main__":  # python tests/vmcx_writer.py  -> rewrites fixtures/vmcx/
+    from pathlib import Path
+
+    target = Path(__file__).resolve().parents[1] / "fixtures" / "vmcx"
+    for name in regenerate(target):
+        print(target / name)

@@ -80,6 +80,7 @@ def _read(data: bytes, display: str) -> ParseResult:
         return result
 
     values: dict = {}
+    ambiguous = set()
     for rel in PATHS:
         path = f"{ROOT}/{rel}"
         keys = storage.find(path)
@@ -88,6 +89,7 @@ def _read(data: bytes, display: str) -> ParseResult:
         loc = Location(display, 0, 0, key=path)
         if len(keys) > 1:
             result.problems.append(Problem("DM002", f"{rel}: the key is stored {len(keys)} times; dmlint cannot tell which one Hyper-V uses", loc))
+            ambiguous.add(rel)
             continue
         key = keys[0]
         if key.is_node:
@@ -99,7 +101,8 @@ def _read(data: bytes, display: str) -> ParseResult:
     name = vm.name if vm is not None else None
     for p in result.problems:
         p.vm = name
-    result.problems.extend(problems)
+    # an ambiguous key was left out of `values`; it is reported above, not also as missing
+    result.problems.extend(p for p in problems if not any(p.message.startswith(f"{rel} is missing") for rel in ambiguous))
     if vm is not None:
         result.vms.append(vm)
     if storage.pending_replay_entries:
