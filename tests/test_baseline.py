@@ -229,3 +229,15 @@ def test_fingerprints_ignore_line_and_values_but_not_identity():
     assert fp([_f(field="minimum")]) != fp([_f(field="startup")])
     pair = fp([_f(), _f()])
     assert pair[0] != pair[1] and pair[0] == fp([_f()])[0]
+
+
+def test_round_trip_over_every_shipped_fixture(tmp_path, monkeypatch):
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    target = tmp_path / "fixtures-baseline.json"
+    code, found = findings_json("fixtures")
+    assert code == 1 and len(found) >= 10
+    assert run("check", "--write-baseline", target, "fixtures").exit_code == 0
+    assert len(json.loads(target.read_text(encoding="utf-8"))["findings"]) == len(found)
+    result = run("check", "--baseline", target, "fixtures")
+    assert result.exit_code == 0, result.output
+    assert f"{len(found)} baselined findings not shown" in result.stdout

@@ -349,3 +349,51 @@ def test_output_file_holds_the_report(project, sarif_validator):
     doc = json.loads(Path("out.sarif").read_text(encoding="utf-8"))
     _valid_sarif(sarif_validator, doc)
     assert doc["runs"][0]["results"][0]["ruleId"] == "DM102"
+
+
+# ---------------------------------------------------------------- every shipped fixture, every format
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def fixture_reports():
+    """All formats over the repository's fixtures/ (many rules, YAML, XML, VMCX, fleet)."""
+    import os
+
+    old = os.getcwd()
+    os.chdir(REPO)
+    try:
+        return {fmt: run("check", "--format", fmt, "fixtures") for fmt in ("json", "sarif", "junit", "github", "gitlab")}
+    finally:
+        os.chdir(old)
+
+
+def test_fixtures_in_every_format_are_valid_and_consistent(fixture_reports, sarif_validator, junit_schema):
+    assert {fmt: r.exit_code for fmt, r in fixture_reports.items()} == dict.fromkeys(fixture_reports, 1)
+    found = json.loads(fixture_reports["json"].stdout)
+    assert len(found) >= 10
+    doc = json.loads(fixture_reports["sarif"].stdout)
+    _valid_sarif(sarif_validator, doc)
+    results = doc["runs"][0]["results"]
+    assert [(r["ruleId"], r["message"]["text"]) for r in results] == [(f["rule"], f["message"]) for f in found]
+    prints = [r["partialFingerprints"][sarif.FINGERPRINT_KEY] for r in results]
+    assert len(set(prints)) == len(prints)
+    for r, f in zip(results, found):
+        loc = r["locations"][0]
+        if f["line"]:
+            assert loc["physicalLocation"]["region"]["startLine"] == f["line"]
+        else:
+            assert "region" not in loc["physicalLocation"]
+            if f.get("key"):
+                assert loc["logicalLocations"][0]["fullyQualifiedName"] == f["key"]
+    suite = _valid_junit(junit_schema, fixture_reports["junit"].stdout)
+    assert int(suite.get("tests")) == len(found)
+    assert int(suite.get("failures")) == sum(1 for f in found if f["severity"] in ("error", "warning"))
+    lines = fixture_reports["github"].stdout.splitlines()
+    assert len(lines) == len(found)
+    assert all(line.startswith(("::error file=", "::warning file=", "::notice file=")) for line in lines)
+    issues = json.loads(fixture_reports["gitlab"].stdout)
+    for issue in issues:
+        _check_gitlab_issue(issue)
+    assert len({i["fingerprint"] for i in issues}) == len(issues) == len(found)
