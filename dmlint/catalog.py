@@ -31,6 +31,15 @@ def _compact(tokens) -> str:
     return "".join(tokens)
 
 
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return a[:n]
+
+
 @dataclass(frozen=True, slots=True)
 class Figure:
     """One sourced value: a size in MB (or None: no documented figure), or a yes/no."""
@@ -192,13 +201,14 @@ class Catalog:
                 continue
             ratio = matcher.ratio()
             if ratio >= 0.6:
-                scored.append((-ratio, name_key))
+                prefix = len(_common_prefix(key, name_key))
+                scored.append((-ratio, -prefix, name_key))
         scored.sort()
         out: list[str] = []
         seen_entries = set()
         suffix = "-" + "-".join(stripped) if stripped else ""
         best = -scored[0][0] if scored else 0
-        for neg, name_key in scored:
+        for neg, _, name_key in scored:
             if -neg < best - 0.1 or len(out) >= n:
                 break
             entry_id = self.index[name_key]
@@ -267,16 +277,17 @@ class Catalog:
             label += " " + self.qualifiers["edition"][edition]["label"]
         extra = []
         if option and entry.get("options"):
-            extra.append(self.qualifiers["option"][option]["label"])
+            extra.append(self.option_label(option, entry["family"]))
         if arch == "x86":
             extra.append(self.qualifiers["arch"]["x86"]["label"])
         if extra:
             label += f" ({', '.join(extra)})"
         return label
 
-    def option_word(self, entry_id: str, option: str) -> str:
-        """How to write an installation option in guest_os: 'win2k19-core'."""
-        return f"{entry_id}-{option}"
+    def option_label(self, option: str, family: str = "windows") -> str:
+        """'Server Core', 'Desktop Experience' (Windows), 'Desktop' (Linux)."""
+        spec = self.qualifiers["option"][option]
+        return spec.get("family_labels", {}).get(family, spec["label"])
 
 
 def catalog_path():

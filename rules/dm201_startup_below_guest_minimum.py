@@ -57,6 +57,6 @@ def check(vm, ctx):
         fits = [(opt, mb) for opt, mb in guest.other_options if mb is not None and mb <= vm.startup]
         if fits:
             opt, mb = fits[0]
-            label = ctx.catalog.qualifiers["option"][opt]["label"]
+            label = ctx.catalog.option_label(opt, guest.family)
             message += f" (for {label}, {mb} MB, write guest_os: {guest.id}-{opt})"
     yield "startup", message
