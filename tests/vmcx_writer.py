@@ -417,7 +417,7 @@ def _dyn(startup, minimum, maximum, **kw):
 FIXTURES = {
     # reader findings
     "dm001_fires_vmcx_bad_crc.vmcx": dict(corrupt="configuration/settings/memory/bank/size"),
-    "dm001_fires_vmcx_truncated.vmcx": dict(truncate=0x5000),
+    "dm001_fires_vmcx_truncated.vmcx": dict(truncate=0x3800),  # inside the key table
     "dm001_passes_vmcx.vmcx": dict(),
     "dm002_fires_vmcx_duplicate_key.vmcx": dict(duplicate="settings/memory/bank/size"),
     "dm002_passes_vmcx.vmcx": dict(),
