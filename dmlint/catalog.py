@@ -14,7 +14,6 @@ narrowed to the given option, architecture and edition, each with its source URL
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -188,6 +187,8 @@ class Catalog:
         so a clear typo gets one answer rather than three."""
         if not isinstance(unknown, str):
             return []
+        import difflib  # only needed when a name is unknown
+
         _, base, _, stripped = self._split(unknown)
         key = _compact(base) or _compact(_tokens(unknown))
         if not key:
