@@ -10,8 +10,8 @@ Why it matters
     take memory: the VM is stuck at its startup memory while the host counts it as dynamic,
     and the BPA reports "Dynamic Memory is enabled but not responding". Microsoft lists the
     supporting editions in the Dynamic Memory overview (for Windows 7: Enterprise and Ultimate
-    only), its Linux pages limit Dynamic Memory to 64-bit virtual machines, and its FreeBSD
-    page lists no memory hot-add, ballooning or runtime resize support.
+    only); its Linux pages say "Dynamic memory support is only available on 64-bit virtual
+    machines"; its FreeBSD page lists no memory hot-add, ballooning or runtime resize support.
 
 Example
     vm:

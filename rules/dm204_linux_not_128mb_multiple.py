@@ -3,10 +3,10 @@
     multiples of 128 MB, and names every value that is not.
 
 Why it matters
-    Microsoft's pages on Linux guests ask for startup, minimum and maximum memory in
-    multiples of 128 MB when Dynamic Memory is on, or memory hot-add may fail and the guest
-    may see no increase ("It's a best practice to specify these memory sizes as multiples of
-    128MB"). Linux onlines hot-added memory in 128 MB sections.
+    Microsoft's pages on Linux guests: with Dynamic Memory, "specify Startup memory, Minimum
+    memory, and Maximum memory parameters in multiples of 128 megabytes (MB). Failure to do
+    so can lead to Hot-Add failures, and you might not see any memory increase on a guest
+    operating system." Linux onlines hot-added memory in 128 MB sections.
 
 Example
     vm:
@@ -21,6 +21,7 @@ Example
     Use instead: startup: 1024MB, maximum: 3072MB.
 
 Source
+    https://learn.microsoft.com/windows-server/virtualization/hyper-v/supported-ubuntu-virtual-machines-on-hyper-v (note 8)
     https://learn.microsoft.com/windows-server/virtualization/hyper-v/feature-descriptions-for-linux-and-freebsd-virtual-machines-on-hyper-v
 """
 
