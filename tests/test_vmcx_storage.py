@@ -393,12 +393,14 @@ def test_odd_string_length():
     assert "odd byte length" in str(fails(data, "bad-string"))
 
 
-def test_invalid_utf16_string():
+def test_lone_surrogate_is_replaced_not_rejected():
+    """Windows strings may hold unpaired surrogates; the CRC says the bytes are Hyper-V's own."""
     data, layout = make()
     at = layout.offsets["configuration/properties/name"]
-    data[at + 21 + 5 + 4 : at + 21 + 5 + 6] = b"\x00\xd8"  # a lone high surrogate
+    data[at + 21 + 5 + 4 : at + 21 + 5 + 6] = b"\x00\xd8"  # a lone high surrogate replaces "s"
     fix_entry_crc(data, at)
-    fails(data, "bad-string")
+    st = vmcx_storage.parse(bytes(data))
+    assert st.find("configuration/properties/name")[0].value == "\ufffdtorage-test"
 
 
 @pytest.mark.parametrize("etype", [0, 2, 10, 255])

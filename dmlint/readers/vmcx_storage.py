@@ -14,10 +14,16 @@ with an explicit stack, never by recursion.
 
 Pending replay-log entries (a file copied mid-commit) are counted, checked and reported in
 `Storage.pending_replay_entries`, not applied: the values are those of the key tables.
+
+One deliberate difference from formats/vmcx.md §11: a String whose UTF-16 holds an unpaired
+surrogate is read with U+FFFD in its place, not rejected. Its checksum proves the bytes are
+the ones Hyper-V wrote, and Windows strings may legally hold such code units; an odd byte
+length is still rejected.
 """
 
 from __future__ import annotations
 
+import codecs
 import struct
 import zlib
 from operator import itemgetter
@@ -55,6 +61,7 @@ _Z4 = b"\0\0\0\0"
 _SIG_BYTES = struct.pack("<I", HEADER_SIGNATURE)
 _EMPTY_OBJECT = b"\0" + struct.pack("<I", zlib.crc32(bytes(18))) + bytes(13)
 _crc32 = zlib.crc32
+_utf16 = codecs.utf_16_le_decode  # the codec itself: bytes.decode('utf-16-le') adds a Python-level wrapper
 
 
 class StorageError(Exception):
@@ -499,8 +506,17 @@ def _decode_name(raw: bytes) -> str | None:
     return name
 
 
+# bytes of data after the name, per type; -1: a u32 byte length, then that many bytes
+_DATA_LEN = {INT: 8, UINT: 8, DOUBLE: 8, BOOL: 4, NODE: 12, STRING: -1, ARRAY: -1}
+
+
 def _collect(data: bytes, size: int, kidx: int, toff: int, tsize: int, file_objects, entries: dict):
-    """Walk one key table; add its keys to `entries`. Returns (error, parent ref, name) or None."""
+    """Walk one key table; add its keys to `entries`. Returns (error, parent ref, name) or None.
+
+    The loop is the fast path for well-formed entries, with every check still made; anything
+    unusual (a name not seen before, a file-object value, a failed check) goes through
+    `_entry`, which validates the entry step by step and explains what is wrong.
+    """
     unpack_hdr = _KEY_HDR.unpack_from
     i64 = _I64.unpack_from
     i32 = _I32.unpack_from
@@ -508,12 +524,13 @@ def _collect(data: bytes, size: int, kidx: int, toff: int, tsize: int, file_obje
     crc32 = _crc32
     z4 = _Z4
     names = _NAME_CACHE.get
+    data_len = _DATA_LEN.get
+    utf16 = _utf16
     end = toff + tsize
+    last = end - 21  # the last offset where a whole entry header fits
     pos = toff + 10
     base = kidx << 32
-    while pos < end:
-        if end - pos < 21:
-            return StorageError("entry-size", f"key table {kidx} ends with a {end - pos}-byte tail too small for an entry", pos), None, None
+    while pos <= last:
         etype, flags, esize, ptab, poff, crc, seq, nlen = unpack_hdr(data, pos)
         nxt = pos + esize
         if esize < 21 or nxt > end:
@@ -521,65 +538,89 @@ def _collect(data: bytes, size: int, kidx: int, toff: int, tsize: int, file_obje
         if etype == FREE:
             pos = nxt
             continue
-        pref = (ptab << 32) | poff
+        dlen = data_len(etype)
         name_end = pos + 21 + nlen
-        raw = data[pos + 21 : name_end]
-        name = names(raw) or _decode_name(raw)
-        if etype < 3 or etype > 9:
-            return StorageError("unknown-key-type", f"key {name or '?'!r} has unknown type {etype}", pos), pref, name
-        if name is None:
-            return StorageError("bad-name", f"key entry of type {TYPE_NAMES[etype]} has an empty, unterminated or undecodable name (length {nlen})", pos), pref, None
-        if flags & FLAG_FILE_OBJECT:
-            content_end = name_end + 12
-        elif etype == STRING or etype == ARRAY:  # u32 byte length, then the bytes
-            if name_end + 4 > nxt:
-                return StorageError("entry-size", f"key {name!r}: size {esize} leaves no room for its length field", pos), pref, name
-            content_end = name_end + 4 + u32(data, name_end)[0]
-        elif etype == BOOL:
-            content_end = name_end + 4
-        elif etype == NODE:
-            content_end = name_end + 12
-        else:  # Int, UInt, Double
-            content_end = name_end + 8
-        if content_end > nxt:
-            return StorageError("entry-size", f"key {name!r}: its content needs {content_end - pos} bytes but the entry is {esize} bytes", pos), pref, name
-        if crc32(data[pos + 16 : content_end], crc32(z4, crc32(data[pos : pos + 12]))) != crc:
-            computed = _crc_without(data, pos, content_end, pos + 12)
-            return StorageError("entry-crc", f"key {name!r}: checksum mismatch (stored {crc:#010x}, computed {computed:#010x})", pos), pref, name
-        if flags & FLAG_FILE_OBJECT:
-            vsize, voff = _FILE_PTR.unpack_from(data, name_end)
-            if voff + vsize > size or not any(o <= voff and voff + vsize <= o + s for o, s in file_objects):
-                return StorageError("file-object-range", f"key {name!r}: value of {vsize} bytes at {voff:#x} is outside the file or outside any file object", pos), pref, name
-            value = None if etype == NODE else data[voff : voff + vsize]
-            kids = [] if etype == NODE else None
-        elif etype == STRING:
-            kids = None
-            if (content_end - name_end) & 1:
-                return StorageError("bad-string", f"key {name!r}: string of odd byte length {content_end - name_end - 4}", pos), pref, name
-            try:
-                value = data[name_end + 4 : content_end].decode("utf-16-le")
-            except UnicodeDecodeError:
-                return StorageError("bad-string", f"key {name!r}: string is not valid UTF-16", pos), pref, name
+        name = names(data[pos + 21 : name_end])
+        if name is not None and dlen is not None and not flags & FLAG_FILE_OBJECT and name_end + 4 <= nxt:
+            content_end = name_end + (dlen if dlen > 0 else 4 + u32(data, name_end)[0])
+            fast = content_end <= nxt and crc32(data[pos + 16 : content_end], crc32(z4, crc32(data[pos : pos + 12]))) == crc
+            if fast and etype == STRING and (content_end - name_end) & 1:
+                fast = False
+        else:
+            fast = False
+        if not fast:  # explain the fault, or take an unusual but valid entry
+            record, failure = _entry(data, size, kidx, pos, file_objects)
+            if failure is not None:
+                return failure
+            entries[base | (pos - toff)] = record
+            pos = nxt
+            continue
+        kids = None
+        if etype == STRING:
+            value = utf16(data[name_end + 4 : content_end], "replace", True)[0]
             if value and value[-1] == "\0":
                 value = value[:-1]
         elif etype == INT:
-            kids = None
             value = i64(data, name_end)[0]
         elif etype == NODE:
-            kids = []
             value = None
+            kids = []
         elif etype == BOOL:
-            kids = None
             value = i32(data, name_end)[0] != 0
         elif etype == ARRAY:
-            kids = None
             value = data[name_end + 4 : content_end]
         elif etype == UINT:
-            kids = None
             value = _U64.unpack_from(data, name_end)[0]
         else:  # DOUBLE
-            kids = None
             value = _F64.unpack_from(data, name_end)[0]
-        entries[base | (pos - toff)] = [name, etype, flags, value, seq, pos, pref, kids, None, kidx]
+        entries[base | (pos - toff)] = [name, etype, flags, value, seq, pos, (ptab << 32) | poff, kids, None, kidx]
         pos = nxt
+    if pos != end:
+        return StorageError("entry-size", f"key table {kidx} ends with a {end - pos}-byte tail too small for an entry", pos), None, None
     return None
+
+
+def _entry(data: bytes, size: int, kidx: int, pos: int, file_objects):
+    """One key entry, checked step by step: (record, None) or (None, (error, parent ref, name))."""
+    etype, flags, esize, ptab, poff, crc, seq, nlen = _KEY_HDR.unpack_from(data, pos)
+    nxt = pos + esize
+    pref = (ptab << 32) | poff
+    name_end = pos + 21 + nlen
+    raw = data[pos + 21 : name_end]
+    name = _NAME_CACHE.get(raw) or (_decode_name(raw) if name_end <= nxt else None)
+    if etype not in _DATA_LEN:
+        return None, (StorageError("unknown-key-type", f"key {name or '?'!r} has unknown type {etype}", pos), pref, name)
+    if name is None:
+        return None, (StorageError("bad-name", f"key entry of type {TYPE_NAMES[etype]} has an empty, unterminated or undecodable name (length {nlen})", pos), pref, None)
+    dlen = 12 if flags & FLAG_FILE_OBJECT else _DATA_LEN[etype]
+    if dlen < 0:
+        if name_end + 4 > nxt:
+            return None, (StorageError("entry-size", f"key {name!r}: size {esize} leaves no room for its length field", pos), pref, name)
+        dlen = 4 + _U32.unpack_from(data, name_end)[0]
+    content_end = name_end + dlen
+    if content_end > nxt:
+        return None, (StorageError("entry-size", f"key {name!r}: its content needs {content_end - pos} bytes but the entry is {esize} bytes", pos), pref, name)
+    computed = _crc_without(data, pos, content_end, pos + 12)
+    if computed != crc:
+        return None, (StorageError("entry-crc", f"key {name!r}: checksum mismatch (stored {crc:#010x}, computed {computed:#010x})", pos), pref, name)
+    kids = [] if etype == NODE else None
+    if flags & FLAG_FILE_OBJECT:
+        vsize, voff = _FILE_PTR.unpack_from(data, name_end)
+        if voff + vsize > size or not any(o <= voff and voff + vsize <= o + s for o, s in file_objects):
+            return None, (StorageError("file-object-range", f"key {name!r}: value of {vsize} bytes at {voff:#x} is outside the file or outside any file object", pos), pref, name)
+        value = None if etype == NODE else data[voff : voff + vsize]
+    elif etype == STRING:
+        if dlen & 1:
+            return None, (StorageError("bad-string", f"key {name!r}: string of odd byte length {dlen - 4}", pos), pref, name)
+        value = _utf16(data[name_end + 4 : content_end], "replace", True)[0]
+        if value and value[-1] == "\0":
+            value = value[:-1]
+    elif etype == ARRAY:
+        value = data[name_end + 4 : content_end]
+    elif etype == NODE:
+        value = None
+    else:
+        value = {INT: _I64, UINT: _U64, DOUBLE: _F64, BOOL: _I32}[etype].unpack_from(data, name_end)[0]
+        if etype == BOOL:
+            value = value != 0
+    return [name, etype, flags, value, seq, pos, pref, kids, None, kidx], None

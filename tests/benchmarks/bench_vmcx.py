@@ -1,0 +1,133 @@
+"""VMCX throughput, as a ratio against a floor measured in the same run.
+
+    python tests/benchmarks/bench_vmcx.py [--files 2000] [--repeat 3] [--devices 36]
+
+Generates N distinct VMCX files with dmlint's test writer, shaped like real ones (about 400
+keys, as the real samples hold 338-409), then times, over the same files from disk:
+
+  floor    open + read + one zlib.crc32 over the whole file
+  storage  open + read + dmlint.readers.vmcx_storage.parse (every CRC, the whole key tree)
+  reader   open + read + dmlint.readers.vmcx.read (storage + VM record)
+  check    `dmlint check --format json DIR` in process (discovery, reader, every rule, report)
+
+and prints files/s and each against the floor. Target for the reader: <= 3x the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import random
+import sys
+import tempfile
+import time
+import zlib
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # tests/, for vmcx_writer
+
+from vmcx_writer import vm_config, write  # noqa: E402
+
+from dmlint.readers import vmcx, vmcx_storage  # noqa: E402
+
+
+def generate(directory: Path, n: int, devices: int) -> list[Path]:
+    rng = random.Random(7)
+    paths = []
+    for i in range(n):
+        dynamic = rng.random() < 0.6
+        startup = rng.choice([1024, 2048, 4096, 8192, 16384])
+        root = vm_config(
+            f"bench-vm-{i:05d}",
+            generation=rng.choice([1, 2, 2]),
+            dynamic=dynamic,
+            startup=startup,
+            minimum=startup // 2,
+            maximum=startup * 4,
+            buffer=rng.choice([20, 20, 50]),
+            notes=f"guest_os={rng.choice(['win2k19', 'win2k22', 'ubuntu22.04', 'rhel9.0'])}",
+            devices=devices,
+            guid=i + 1,
+        )
+        path = directory / f"{i:05d}.vmcx"
+        path.write_bytes(write(root, sequence=rng.randrange(2, 60000)))
+        paths.append(path)
+    return paths
+
+
+def floor(paths) -> None:
+    for p in paths:
+        with open(p, "rb") as fh:
+            zlib.crc32(fh.read())
+
+
+def storage(paths) -> None:
+    for p in paths:
+        with open(p, "rb") as fh:
+            vmcx_storage.parse(fh.read())
+
+
+def reader(paths) -> None:
+    for p in paths:
+        with open(p, "rb") as fh:
+            result = vmcx.read(fh.read(), p.name)
+        assert result.vms and not result.problems, result.problems
+
+
+def check(directory: Path):
+    from dmlint.cli import cli
+
+    def run(_paths) -> None:
+        with contextlib.redirect_stdout(io.StringIO()):
+            try:
+                cli.main(["check", "--format", "json", "--fail-on", "error", str(directory)], standalone_mode=False)
+            except SystemExit:
+                pass
+
+    return run
+
+
+def best(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--files", type=int, default=2000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--devices", type=int, default=36, help="device nodes per VM (36 gives about 400 keys)")
+    ap.add_argument("--no-check", action="store_true", help="skip the full `dmlint check` run")
+    args = ap.parse_args(argv)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        paths = generate(directory, args.files, args.devices)
+        sample = vmcx_storage.parse(paths[0].read_bytes())
+        size = sum(p.stat().st_size for p in paths) / len(paths)
+        print(f"{len(paths)} VMCX files, {size / 1024:.0f} KB and {sample.key_entries} keys each ({sample.key_tables} key tables)")
+        floor(paths)  # warm the page cache and the imports
+        reader(paths[:50])
+        runs = [("floor (read + crc32)", floor), ("storage parse", storage), ("reader (VM record)", reader)]
+        if not args.no_check:
+            runs.append(("dmlint check", check(directory)))
+        results = {}
+        for label, fn in runs:
+            results[label] = best(lambda: fn(paths), args.repeat)
+        base = results["floor (read + crc32)"]
+        for label, seconds in results.items():
+            rate = len(paths) / seconds
+            print(f"{label:22s} {seconds:8.3f} s  {rate:9.0f} files/s  {seconds / base:6.1f}x floor  {seconds / len(paths) * 1e6:8.0f} us/file")
+        ratio = results["reader (VM record)"] / base
+        print(f"reader / floor = {ratio:.1f}x (target <= 3x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
