@@ -441,3 +441,38 @@ def test_file_object_pointer_outside_any_object():
     struct.pack_into("<IQ", data, name_end, 16, 0x3000)
     fix_entry_crc(data, at, name_end + 12)
     assert "file object" in str(fails(data, "file-object-range"))
+
+
+# ---- bounds on hostile input ------------------------------------------------------------
+
+
+def test_key_count_is_capped(monkeypatch):
+    monkeypatch.setattr(vmcx_storage, "MAX_KEYS", 50)
+    data, _ = make()
+    assert "more than 50 keys" in str(fails(data, "too-many-keys"))
+
+
+def test_table_of_tiny_free_entries_is_bounded():
+    """A 4 MiB key table of 21-byte Free entries: ~200,000 steps, stopped by the key cap."""
+    import time
+
+    from vmcx_writer import free_entry
+
+    data, layout = write(vm_config("big-table"), with_layout=True, table_size=0x400000)
+    data = bytearray(data)
+    # find where the writer's closing Free entry starts: walk the table
+    pos = 0x300A
+    while pos < 0x3000 + 0x400000:
+        etype, size = data[pos], struct.unpack_from("<I", data, pos + 2)[0]
+        if etype == 1:
+            break
+        pos += size
+    end = 0x3000 + 0x400000
+    assert end - pos > 0x300000  # the table is mostly free space
+    count, tail = divmod(end - pos, 21)
+    blob = free_entry(21) * (count - 1) + free_entry(21 + tail)
+    data[pos:end] = blob
+    start = time.perf_counter()
+    err = fails(data, "too-many-keys")
+    assert time.perf_counter() - start < 5
+    assert err.offset is not None

@@ -42,7 +42,10 @@ SUPPORTED_FORMAT_VERSION = 0x0400
 OBJECT_TABLE_OFFSET = 0x2000
 FIRST_OBJECT_OFFSET = 0x3000
 FLAG_FILE_OBJECT = 0x01
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+# Real configuration files are 45-80 KB with 340-410 keys (shared/samples/vmcx); these caps
+# are far above any real file and keep hostile input bounded in memory as well as time.
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+MAX_KEYS = 100_000
 
 _HEADER = struct.Struct("<IIHIIIIQQI")  # 46 bytes
 _OBJ_HDR = struct.Struct("<II")  # 8
@@ -530,7 +533,11 @@ def _collect(data: bytes, size: int, kidx: int, toff: int, tsize: int, file_obje
     last = end - 21  # the last offset where a whole entry header fits
     pos = toff + 10
     base = kidx << 32
+    budget = MAX_KEYS - len(entries)
     while pos <= last:
+        budget -= 1
+        if budget < 0:
+            return StorageError("too-many-keys", f"the file holds more than {MAX_KEYS} keys; a VM configuration holds a few hundred", pos), None, None
         etype, flags, esize, ptab, poff, crc, seq, nlen = unpack_hdr(data, pos)
         nxt = pos + esize
         if esize < 21 or nxt > end:
