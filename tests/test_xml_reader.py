@@ -94,7 +94,8 @@ def test_real_sample_values():
     assert vm.notes is None and vm.guest_os is None and vm.host is None
     # locations point at the elements holding the values
     assert (vm.loc("startup").line, vm.loc("startup").column) == (402, 9)
-    assert vm.loc("name").line == 386
+    assert (vm.loc("name").line, vm.loc("name").column) == (386, 5)
+    assert (vm.loc("dynamic").line, vm.loc("dynamic").column) == (398, 9)
     assert vm.loc("config_version").line == 390
     assert vm.loc("weight").line == 400
 

@@ -68,8 +68,17 @@ _BOMS = (
 _DOCTYPE = re.compile(rb"<!DOCTYPE\b")
 _DTD_DANGER = re.compile(rb"<!ENTITY\b|\bSYSTEM\b|\bPUBLIC\b")
 
-# the elements read (relative to configuration); every child of these is collected
-_CONTAINERS = ("properties", "settings/memory/bank")
+# the elements read, relative to configuration (hyperv_config documents what they mean)
+_TOP = frozenset({"properties", "settings", "notes"})
+_PROPERTIES = frozenset({"name", "subtype", "version", "notes", "highly_available"})
+_BANK = frozenset({"dynamic_memory_enabled", "size", "reservation", "limit", "target_memory_buffer", "priority"})
+
+
+def _child(parent, tag: str):
+    for el in parent:
+        if el.tag == tag:
+            return el
+    return None
 
 _TYPES_INT = {"integer", "int", "uint", "uint32", "uint64", "int32", "int64"}
 _TYPES_BOOL = {"bool", "boolean"}
@@ -174,6 +183,8 @@ def _to_utf8(data: bytes) -> bytes:
 
 
 def _refuse_dtd(text: bytes) -> None:
+    if b"<!DOCTYPE" not in text:  # substring search: far cheaper than the regex on every file
+        return
     m = _DOCTYPE.search(text)
     if not m:
         return
@@ -230,25 +241,65 @@ def _decode_value(el) -> object:
     return text
 
 
+_NEEDLES: dict[str, bytes] = {}  # tag -> b"<tag" (the few tags read, cached)
+
+
 class _Columns:
-    """Column of an element's `<` on its line, from the parsed bytes (computed on demand)."""
+    """Column of an element's `<` on its line (lxml gives lines only).
+
+    Elements are asked for in document order, so a cursor (the start of a line and its
+    number) walks forward through the parsed bytes. A near line is reached newline by
+    newline; a far one (past the manifest) by searching for `<tag` and counting the
+    newlines passed, accepting a hit only on the element's own line. No split of the whole
+    file, no scan from the top for every element. Anything unexpected gives column 1."""
+
+    FAR = 8
 
     def __init__(self, text: bytes):
         self.text = text
-        self.lines = None
+        self.pos = 0  # offset of the start of line `line`
+        self.line = 1
 
     def column(self, line: int, tag: str) -> int:
         if line <= 0:
             return 0
-        if self.lines is None:
-            self.lines = self.text.split(b"\n")
-        if line > len(self.lines):
-            return 1
-        raw = self.lines[line - 1]
-        idx = raw.find(b"<" + tag.encode("utf-8", "replace"))
+        text = self.text
+        if line < self.line:  # out of order (not expected): restart from the top
+            self.pos, self.line = 0, 1
+        needle = _NEEDLES.get(tag)
+        if needle is None:
+            needle = b"<" + tag.encode("utf-8", "replace")
+            if len(_NEEDLES) < 256:
+                _NEEDLES[tag] = needle
+        pos, cur = self.pos, self.line
+        if line - cur <= self.FAR:
+            while cur < line:
+                nl = text.find(b"\n", pos)
+                if nl < 0:
+                    return 1
+                pos, cur = nl + 1, cur + 1
+        else:
+            search = pos
+            for _ in range(64):  # the same tag may occur earlier (a <name> in the manifest)
+                idx = text.find(needle, search)
+                if idx < 0:
+                    return 1
+                cur += text.count(b"\n", search, idx)
+                if cur > line:
+                    return 1
+                if cur == line:
+                    break
+                search = idx + len(needle)
+            else:
+                return 1
+            pos = text.rfind(b"\n", 0, idx) + 1
+        self.pos, self.line = pos, cur
+        end = text.find(b"\n", pos)
+        idx = text.find(needle, pos, end if end >= 0 else len(text))
         if idx < 0:
             return 1
-        return len(raw[:idx].decode("utf-8", "replace")) + 1
+        prefix = text[pos:idx]
+        return (len(prefix) if prefix.isascii() else len(prefix.decode("utf-8", "replace"))) + 1
 
 
 def read(data: bytes, display: str) -> ParseResult:
@@ -268,7 +319,7 @@ def _read(data: bytes, display: str) -> ParseResult:
     if len(data) > MAX_BYTES:
         result.problems.append(Problem("DM001", f"file is {len(data)} bytes, more than the {MAX_BYTES} a configuration file can plausibly be", Location(display, 1, 1)))
         return result
-    if not data.strip():
+    if not data or data.isspace():
         result.problems.append(Problem("DM001", "file is empty: not an XML document", Location(display, 1, 1)))
         return result
     try:
@@ -293,8 +344,12 @@ def _read(data: bytes, display: str) -> ParseResult:
     if root is None or not isinstance(root.tag, str) or root.tag != "configuration":
         result.ours = False
         return result
-    properties = root.find("properties")
-    settings = root.find("settings")
+    top: dict = {}
+    for el in root:  # direct children: cheaper than ElementPath's find()
+        if el.tag in _TOP and el.tag not in top:
+            top[el.tag] = el
+    properties = top.get("properties")
+    settings = top.get("settings")
     if properties is None or settings is None:
         result.ours = False  # a <configuration> that is not Hyper-V's (.NET app.config and the like)
         return result
@@ -309,14 +364,22 @@ def _read(data: bytes, display: str) -> ParseResult:
         line = el.sourceline or 0
         return Location(display, line, cols.column(line, el.tag) if line else 0)
 
+    source = where(root)
+    memory = _child(settings, "memory")
+    bank = _child(memory, "bank") if memory is not None else None
     values: dict = {}
-    for container_path in _CONTAINERS:
-        container = root.find(container_path)
+    for container_path, wanted, path in (
+        ("properties", _PROPERTIES, (properties,)),
+        ("settings/memory/bank", _BANK, (settings, memory, bank)),
+    ):
+        container = path[-1]
         if container is None:
             continue
+        for step in path:
+            cols.column(step.sourceline or 0, step.tag)  # moves the column cursor past the manifest
         for el in container:
-            if not isinstance(el.tag, str):
-                continue  # comments, processing instructions
+            if el.tag not in wanted:
+                continue  # other settings, comments, processing instructions
             key = f"{container_path}/{el.tag}"
             loc = where(el)
             if key in values:
@@ -326,11 +389,11 @@ def _read(data: bytes, display: str) -> ParseResult:
             values[key] = (_decode_value(el), loc)
     if "properties/notes" not in values:
         # Packer's box.xml writes <notes> directly under <configuration>
-        notes = root.find("notes")
+        notes = top.get("notes")
         if notes is not None:
             values["properties/notes"] = (_decode_value(notes), where(notes))
 
-    vm, problems = vm_from_values(values, display, "xml", where(root))
+    vm, problems = vm_from_values(values, display, "xml", source)
     for p in result.problems:
         if vm is not None and p.vm is None:
             p.vm = vm.name
