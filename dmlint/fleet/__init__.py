@@ -71,7 +71,7 @@ class HostResult:
         "vms", "n_run", "overhead", "sum_hard", "sum_soft", "sum_target", "sum_startup",
         "n_dm", "n_demand", "max_delta_hard", "max_delta_soft", "max_startup",
         "ha", "ha_total", "ha_max", "gap_hard", "gap_soft", "gap_vm",
-        "stagger_peak", "stagger_order", "nplus1", "nplus1_certain",
+        "stagger_peak", "stagger_order", "nplus1", "nplus1_certain", "off",
     )
 
     def __init__(self, record, physical: int):
@@ -86,6 +86,7 @@ class HostResult:
         self.usable = physical - self.reserve
         self.vms = []
         self.ha = []
+        self.off = []
         self.gap_hard = self.gap_soft = None
         self.gap_vm = None
         self.stagger_peak = None
@@ -219,6 +220,8 @@ def _host_sums(h: HostResult, members: list, o: int) -> None:
             max_s = s
         st = vm.state
         if st != "running" and st != "paused":
+            if st == "off":
+                h.off.append(vm)
             continue
         n_run += 1
         s_s += s
@@ -304,7 +307,7 @@ def _host_checks(fleet: Fleet, h: HostResult, o: int) -> None:
     if h.max_startup + o > c:
         for vm in sorted((v for v in h.vms if v.startup + o > c), key=_vm_key):
             fleet.add("DM306", vm, "startup", f"startup {vm.startup} MB plus {o} MB overhead is more than the {utext()}: the VM can never start there")
-    if h.n_run == 0 and not any(v.state == "off" for v in h.vms):
+    if h.n_run == 0 and not h.off:
         return
     # DM301: minimums oversubscribed
     dm301 = h.sum_hard > c
@@ -332,13 +335,12 @@ def _host_checks(fleet: Fleet, h: HostResult, o: int) -> None:
                 f"starting in the order {_names(order)} (largest startup - minimum first) still peaks at {h.stagger_peak} MB "
                 f"with overhead, more than the {utext()}: {h.stagger_peak - c} MB short"))
     # DM303 (a3): an off VM cannot start next to the running VMs squeezed to their minimums
-    for vm in sorted((v for v in h.vms if v.state == "off"), key=_vm_key):
+    for vm in sorted((v for v in h.off if v.startup + o + h.sum_hard > c and v.startup + o <= c), key=_vm_key):
         need = vm.startup + o + h.sum_hard
-        if need > c and vm.startup + o <= c:
-            fleet.add("DM303", vm, "state", (
-                f"off VM cannot start: startup {vm.startup} MB plus {o} MB overhead next to the running VMs' minimums and "
-                f"overhead ({h.sum_hard} MB) needs {need} MB, more than the {utext()}: {need - c} MB short "
-                f"(Hyper-V: 'Not enough memory in the system to start the virtual machine')"))
+        fleet.add("DM303", vm, "state", (
+            f"off VM cannot start: startup {vm.startup} MB plus {o} MB overhead next to the running VMs' minimums and "
+            f"overhead ({h.sum_hard} MB) needs {need} MB, more than the {utext()}: {need - c} MB short "
+            f"(Hyper-V: 'Not enough memory in the system to start the virtual machine')"))
     # DM304: demand, else buffers, cannot be met (only where minimums fit: else DM301 says more)
     if h.n_demand and not dm301:
         unknown = h.n_dm - h.n_demand
