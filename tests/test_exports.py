@@ -241,3 +241,39 @@ def test_config_mappings_reach_the_records(tmp_path, monkeypatch):
     # the notes token is closer to the VM than a glob in the config: it wins
     assert (rows["map-web"]["guest_os"], rows["map-web"]["host"]) == ("ubuntu22.04", "hv-99")
     assert rows["map-sql"]["fmt"] == "xml" and rows["map-sql"]["startup"] == 2048
+
+
+# --- fuzzing: whatever a reader hands over, the mapping never raises ----------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from dmlint.readers.hyperv_config import BANK  # noqa: E402
+
+_KEYS = ["properties/name", "properties/subtype", "properties/version", "properties/notes", "properties/highly_available"] + [
+    BANK + k for k in ("dynamic_memory_enabled", "size", "reservation", "limit", "target_memory_buffer", "priority")
+]
+_VALUES = st.one_of(
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.booleans(),
+    st.text(max_size=40),
+    st.floats(allow_nan=True),
+    st.binary(max_size=8),
+    st.lists(st.integers(), max_size=3),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(_KEYS), _VALUES))
+def test_vm_from_values_never_raises(raw):
+    values = {k: (v, loc(i)) for i, (k, v) in enumerate(raw.items(), start=1)}
+    vm, problems = vm_from_values(values, SRC.path, "vmcx", SRC)
+    assert vm is not None and isinstance(vm.name, str) and vm.name
+    assert vm.generation in (1, 2)
+    assert all(p.rule in ("DM002", "DM003") for p in problems)
+    for field in ("startup", "minimum", "maximum"):
+        value = getattr(vm, field)
+        assert value is None or (isinstance(value, int) and value > 0)
+    assert isinstance(vm.weight, int) and vm.weight >= 0
+    if BANK + "size" not in values:
+        assert any("size is missing" in p.message for p in problems)

@@ -95,7 +95,7 @@ def _kind(value) -> str:
         return "an integer"
     if isinstance(value, str):
         return "text"
-    return type(value).__name__
+    return f"a {type(value).__name__} value"
 
 
 class _Builder:
