@@ -317,11 +317,8 @@ def _host_checks(fleet: Fleet, h: HostResult, o: int) -> None:
             f"{o} MB overhead each need {h.sum_hard} MB, more than the {utext()}: {h.sum_hard - c} MB short, "
             f"so at least one of them cannot run"))
     # DM302: worst restart gap from host sums; per-VM gaps only where the worst case fails
-    if h.n_dm:
-        h.gap_hard = h.sum_hard + h.max_delta_hard - c
-        h.gap_soft = h.sum_soft + h.max_delta_soft - c
-        if h.gap_soft > 0 or h.gap_hard > 0:
-            _smart_paging(fleet, h, o, utext)
+    if h.n_dm and (h.sum_soft + h.max_delta_soft > c or h.sum_hard + h.max_delta_hard > c):
+        _smart_paging(fleet, h, o, utext)
     # DM303: boot from off with the best staggering; skipped when the restart bound clears it
     run = None
     if h.n_run and h.sum_hard + h.max_delta_hard > c:
@@ -370,8 +367,9 @@ def _lost_text(lost, what: str) -> str:
 
 
 def _smart_paging(fleet: Fleet, h: HostResult, o: int, utext) -> None:
+    """Per-VM restart gaps on a host whose worst case (from the host sums) does not fit."""
     c = h.usable
-    worst = None
+    worst_h = worst_s = None
     for vm in sorted((v for v in h.vms if v.state == "running" and v.dynamic), key=_vm_key):
         m = vm.minimum
         if m is None or m >= vm.startup:
@@ -379,23 +377,22 @@ def _smart_paging(fleet: Fleet, h: HostResult, o: int, utext) -> None:
         fh, fs, _ = floors(vm)
         need_h = h.sum_hard - fh + vm.startup
         need_s = h.sum_soft - fs + vm.startup
+        if worst_h is None or need_h - c > worst_h:
+            worst_h = need_h - c
+        if worst_s is None or need_s - c > worst_s[0]:
+            worst_s = (need_s - c, vm.name)
         if need_h > c:
-            gap, certain, need = need_h - c, True, need_h
             fleet.add("DM302", vm, "startup", (
                 f"a restart needs Smart Paging (certain): startup {vm.startup} MB next to the other running VMs' minimums "
-                f"and overhead needs {need} MB, more than the {utext()}: {gap} MB gap, the Smart Paging file size"))
+                f"and overhead needs {need_h} MB, more than the {utext()}: {need_h - c} MB gap, the Smart Paging file size"))
         elif need_s > c:
-            gap, certain, need = need_s - c, False, need_s
             fleet.add("DM302", vm, "startup", (
                 f"a restart likely needs Smart Paging: startup {vm.startup} MB next to the other running VMs' observed demand "
-                f"(minimum where unknown) and overhead needs {need} MB, more than the {utext()}: {gap} MB gap, the Smart "
+                f"(minimum where unknown) and overhead needs {need_s} MB, more than the {utext()}: {need_s - c} MB gap, the Smart "
                 f"Paging file size, unless other VMs are pushed below their demand"))
-        else:
-            continue
-        if worst is None or gap > worst[0]:
-            worst = (gap, vm.name)
-    if worst is not None:
-        h.gap_vm = worst[1]
+    if worst_s is not None:
+        h.gap_hard = worst_h
+        h.gap_soft, h.gap_vm = worst_s
 
 
 # -- attribution (balancer-model.md §5.4, assumption A11) -------------------------------------
