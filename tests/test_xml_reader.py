@@ -163,6 +163,13 @@ def test_utf16_bom_with_odd_length_is_dm001():
     assert "UTF-16" in result.problems[0].message
 
 
+def test_utf8_bytes_behind_a_utf16_bom_are_dm001():
+    data = codecs.BOM_UTF16_LE + export().encode("utf-8")  # a tool that stamped the wrong BOM
+    result = read(data)
+    assert rules_of(result) == ["DM001"]
+    assert result.vms == []
+
+
 def test_utf16_with_lone_surrogate_is_dm001():
     data = codecs.BOM_UTF16_LE + "<configuration>".encode("utf-16-le") + b"\x00\xd8" + "</configuration>".encode("utf-16-le")
     result = read(data)
