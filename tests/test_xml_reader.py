@@ -197,9 +197,10 @@ def test_other_xml_is_skipped_silently(text):
 
 
 def test_doctype_without_entities_is_accepted():
-    text = export(decl='<?xml version="1.0"?>\n<!DOCTYPE configuration>')
-    vm = only_vm(read(text))
-    assert vm.startup == 1024
+    props = '    <name type="string">t</name>\n    <notes type="string">SYSTEM PUBLIC owner</notes>\n'
+    for doctype in ("<!DOCTYPE configuration>", "<!DOCTYPE configuration [<!ELEMENT configuration ANY>]>"):
+        vm = only_vm(read(export(decl=f'<?xml version="1.0"?>\n{doctype}', properties=props)))
+        assert vm.startup == 1024 and vm.notes == "SYSTEM PUBLIC owner"
 
 
 # --- values and defaults -----------------------------------------------------------------

@@ -188,7 +188,15 @@ def _refuse_dtd(text: bytes) -> None:
     m = _DOCTYPE.search(text)
     if not m:
         return
-    danger = _DTD_DANGER.search(text, m.start())
+    # the declaration ends at the first '>', or at ']>' when it has an internal subset
+    close = text.find(b">", m.end())
+    bracket = text.find(b"[", m.end())
+    if 0 <= bracket < close or (bracket >= 0 and close < 0):
+        end = text.find(b"]>", bracket)
+        end = len(text) if end < 0 else end + 2
+    else:
+        end = len(text) if close < 0 else close + 1
+    danger = _DTD_DANGER.search(text, m.start(), end)
     if danger:
         line, col = _line_col_of(text, m.start())
         what = "declares entities" if danger.group(0).startswith(b"<!ENTITY") else "names an external DTD"
