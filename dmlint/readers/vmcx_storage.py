@@ -556,20 +556,22 @@ def _collect(data: bytes, size: int, kidx: int, toff: int, tsize: int, file_obje
         nxt = pos + esize
         if esize < 21 or nxt > end:
             return StorageError("entry-size", f"key entry in table {kidx} has size {esize}, outside 21..{end - pos}", pos), None, None
-        if etype == FREE:
+        if etype == 1:  # Free
             pos = nxt
             continue
         dlen = data_len(etype)
         name_end = pos + 21 + nlen
         name = names(data[pos + 21 : name_end])
-        if name is not None and dlen is not None and not flags & FLAG_FILE_OBJECT and name_end + 4 <= nxt:
-            content_end = name_end + (dlen if dlen > 0 else 4 + u32(data, name_end)[0])
-            fast = content_end <= nxt and crc32(data[pos + 16 : content_end], crc32(z4, crc32(data[pos : pos + 12]))) == crc
-            if fast and etype == STRING and (content_end - name_end) & 1:
-                fast = False
-        else:
-            fast = False
-        if not fast:  # explain the fault, or take an unusual but valid entry
+        # literal type codes below: 6 String, 3 Int, 9 Node, 8 Bool, 7 Array, 4 UInt (hot loop)
+        if not (
+            name is not None
+            and dlen is not None
+            and not flags & 1  # FLAG_FILE_OBJECT
+            and name_end + 4 <= nxt
+            and (content_end := name_end + (dlen if dlen > 0 else 4 + u32(data, name_end)[0])) <= nxt
+            and crc32(data[pos + 16 : content_end], crc32(z4, crc32(data[pos : pos + 12]))) == crc
+            and not (etype == 6 and (content_end - name_end) & 1)
+        ):  # explain the fault, or take an unusual but valid entry
             record, failure = _entry(data, size, kidx, pos, file_objects)
             if failure is not None:
                 return failure
@@ -577,22 +579,22 @@ def _collect(data: bytes, size: int, kidx: int, toff: int, tsize: int, file_obje
             pos = nxt
             continue
         kids = None
-        if etype == STRING:
+        if etype == 6:
             value = utf16(data[name_end + 4 : content_end], "replace", True)[0]
             if value and value[-1] == "\0":
                 value = value[:-1]
-        elif etype == INT:
+        elif etype == 3:
             value = i64(data, name_end)[0]
-        elif etype == NODE:
+        elif etype == 9:
             value = None
             kids = []
-        elif etype == BOOL:
+        elif etype == 8:
             value = i32(data, name_end)[0] != 0
-        elif etype == ARRAY:
+        elif etype == 7:
             value = data[name_end + 4 : content_end]
-        elif etype == UINT:
+        elif etype == 4:
             value = _U64.unpack_from(data, name_end)[0]
-        else:  # DOUBLE
+        else:  # 5 Double
             value = _F64.unpack_from(data, name_end)[0]
         entries[base | (pos - toff)] = [name, etype, flags, value, seq, pos, (ptab << 32) | poff, kids, kidx]
         pos = nxt
