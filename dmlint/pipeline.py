@@ -140,6 +140,15 @@ def check_records(vms, hosts, registry: Registry, selected: set[str], options: O
     return findings
 
 
+def _drop_packer_shadows(vms) -> list:
+    """Packer writes `Virtual Machines/box.xml` beside the VM's own .vmcx: one VM, two files.
+    Where an XML and a VMCX record of the same name share a folder, the VMCX one is the VM."""
+    vmcx = {(vm.source.path.rpartition("/")[0], vm.name) for vm in vms if vm.fmt == "vmcx"}
+    if not vmcx:
+        return vms
+    return [vm for vm in vms if not (vm.fmt == "xml" and (vm.source.path.rpartition("/")[0], vm.name) in vmcx)]
+
+
 def _duplicates(vms, hosts) -> list[Problem]:
     problems = []
     for kind, records in (("VM", vms), ("host", hosts)):
@@ -172,6 +181,7 @@ def run(candidates: list[Candidate], registry: Registry, selected: set[str], opt
         from dmlint.exports import apply_mappings
 
         apply_mappings(vms, mappings)
+    vms = _drop_packer_shadows(vms)
     problems.extend(_duplicates(vms, hosts))
     findings = check_records(vms, hosts, registry, selected, options, problems)
     findings = suppress.apply(findings, parsed, per_file_ignores or {})

@@ -36,7 +36,9 @@ def scan(data: bytes) -> tuple[dict[int, set[str]], set[str]]:
     text = _decode(data)
     if text is None:
         return lines, whole
-    for number, line in enumerate(text.splitlines(), start=1):
+    # split on line feeds only: str.splitlines() also breaks on \x85 and \u2028, which
+    # YAML and XML parsers do not count as line ends
+    for number, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
         if "dmlint" not in line:
             continue
         m = _DIRECTIVE.search(line)

@@ -58,5 +58,5 @@ def check(vm, ctx):
         if fits:
             opt, mb = fits[0]
             label = ctx.catalog.option_label(opt, guest.family)
-            message += f" (for {label}, {mb} MB, write guest_os: {guest.id}-{opt})"
+            message += f" (for {label}, {mb} MB, name the guest OS {guest.id}-{opt})"
     yield "startup", message

@@ -102,3 +102,16 @@ def test_cli_reports_bad_rule_pack_as_usage_error(tmp_path):
     (bad / "x.py").write_text("ID = 1\n")
     result = run_cli("check", "--rules", bad, tmp_path)
     assert result.exit_code == 2 and "lacks a string ID" in result.output
+
+
+def test_packer_box_xml_beside_the_vmcx_is_one_vm():
+    from dmlint.pipeline import _drop_packer_shadows
+
+    def vm(path, fmt, name="web"):
+        return VM(name=name, source=Location(path, 1, 1), fmt=fmt)
+
+    vms = [vm("out/Virtual Machines/box.xml", "xml"), vm("out/Virtual Machines/1A2B.vmcx", "vmcx"),
+           vm("other/Virtual Machines/box.xml", "xml"), vm("out/Virtual Machines/x.xml", "xml", name="db")]
+    kept = _drop_packer_shadows(vms)
+    assert [(v.source.path, v.name) for v in kept] == [
+        ("out/Virtual Machines/1A2B.vmcx", "web"), ("other/Virtual Machines/box.xml", "web"), ("out/Virtual Machines/x.xml", "db")]

@@ -30,7 +30,7 @@ FIRES = [
         "DM201",
         [(6, "startup 1024 MB is below the 2048 MB Windows Server 2019 (Desktop Experience) needs to install; "
              "setup and upgrades run with startup memory only, even with dynamic memory on "
-             "(for Server Core, 512 MB, write guest_os: win2k19-core)")],
+             "(for Server Core, 512 MB, name the guest OS win2k19-core)")],
     ),
     (
         "dm201_fires_linux.yaml",

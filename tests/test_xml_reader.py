@@ -470,3 +470,12 @@ def test_fuzz_truncation_never_raises(cut, base):
     assert isinstance(result, ParseResult)
     if cut < len(base) - 40:
         assert [p.rule for p in result.problems] == ["DM001"]
+
+
+def test_broken_xml_that_is_not_hyperv_is_skipped_but_broken_configuration_is_dm001():
+    from dmlint.readers.hyperv_xml import read as read_xml
+
+    skipped = read_xml(b"<project><build>{{ template }}</projec>", "pom.xml")
+    assert not skipped.ours and not skipped.problems
+    broken = read_xml(b"<configuration><properties><name>x</name></propertie>", "vm.xml")
+    assert [p.rule for p in broken.problems] == ["DM001"]

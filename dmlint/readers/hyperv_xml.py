@@ -322,6 +322,10 @@ def read(data: bytes, display: str) -> ParseResult:
         return result
 
 
+# the first start tag, skipping the declaration, comments, DOCTYPE and processing instructions
+_FIRST_ELEMENT = re.compile(rb"<([A-Za-z_][\w.:-]*)[\s/>]")
+
+
 def _read(data: bytes, display: str) -> ParseResult:
     result = ParseResult()
     if len(data) > MAX_BYTES:
@@ -344,6 +348,12 @@ def _read(data: bytes, display: str) -> ParseResult:
         line, col = (exc.position if getattr(exc, "position", None) else (exc.lineno or 1, exc.offset or 1))
         msg = (getattr(exc, "msg", None) or str(exc)).strip()
         msg = re.sub(r",\s*line \d+, column \d+\s*$", "", msg)
+        root_tag = _FIRST_ELEMENT.search(text)
+        if root_tag is not None and root_tag.group(1) != b"configuration":
+            # broken XML whose root is not a Hyper-V <configuration> (templates and the like)
+            # is not our business, as with unrelated YAML
+            result.ours = False
+            return result
         result.problems.append(Problem("DM001", f"XML syntax error: {msg}", Location(display, line or 1, col or 1)))
         return result
     except (ValueError, MemoryError, RecursionError) as exc:
