@@ -70,7 +70,7 @@ class HostResult:
         "name", "record", "cluster", "physical", "reserve", "estimated", "usable",
         "vms", "n_run", "overhead", "sum_hard", "sum_soft", "sum_target", "sum_startup",
         "n_dm", "n_demand", "max_delta_hard", "max_delta_soft", "max_startup",
-        "ha", "ha_total", "ha_max", "gap_hard", "gap_soft", "gap_vm",
+        "n_ha", "ha_total", "ha_max", "gap_hard", "gap_soft", "gap_vm",
         "stagger_peak", "stagger_order", "nplus1", "nplus1_certain", "off",
     )
 
@@ -85,7 +85,7 @@ class HostResult:
             self.reserve, self.estimated = estimated_reserve(physical), True
         self.usable = physical - self.reserve
         self.vms = []
-        self.ha = []
+        self.n_ha = 0
         self.off = []
         self.gap_hard = self.gap_soft = None
         self.gap_vm = None
@@ -204,24 +204,23 @@ def build_fleet(vms, hosts, ctx=None) -> Fleet:
 
 def _host_sums(h: HostResult, members: list, o: int) -> None:
     n_run = n_dm = n_demand = 0
-    s_hard = s_soft = s_t = s_s = 0
+    s_hard = x_soft = x_t = s_s = 0
     md_h = md_s = 0
     max_s = 0
-    ha = h.ha
     clustered_host = h.cluster is not None
-    ha_total = ha_max = 0
-    kept = h.vms
+    n_ha = ha_total = ha_max = missing = 0
+    off = h.off
     for vm in members:
         s = vm.startup
         if s is None:
+            missing += 1  # no startup: not in the fleet pass (the per-VM rules report it)
             continue
-        kept.append(vm)
         if s > max_s:
             max_s = s
         st = vm.state
         if st != "running" and st != "paused":
             if st == "off":
-                h.off.append(vm)
+                off.append(vm)
             continue
         n_run += 1
         s_s += s
@@ -229,9 +228,13 @@ def _host_sums(h: HostResult, members: list, o: int) -> None:
             n_dm += 1
             m = vm.minimum
             fh = s if m is None or m > s else m
+            s_hard += fh
+            if s - fh > md_h:
+                md_h = s - fh
             d = vm.demand
             if d is None:
-                fs = t = fh
+                if s - fh > md_s:
+                    md_s = s - fh
             else:
                 n_demand += 1
                 mx = vm.maximum
@@ -244,30 +247,27 @@ def _host_sums(h: HostResult, members: list, o: int) -> None:
                     t = mx
                 if t < fh:
                     t = fh
-            s_hard += fh
-            s_soft += fs
-            s_t += t
-            if s - fh > md_h:
-                md_h = s - fh
-            if s - fs > md_s:
-                md_s = s - fs
+                x_soft += fs - fh  # soft and target sums are kept as extras over the hard sum
+                x_t += t - fh
+                if s - fs > md_s:
+                    md_s = s - fs
         else:
             s_hard += s
-            s_soft += s
-            s_t += s
         if clustered_host and vm.clustered:
-            ha.append(vm)
+            n_ha += 1
             ha_total += s + o
             if s + o > ha_max:
                 ha_max = s + o
+    h.vms = [v for v in members if v.startup is not None] if missing else members
     overhead = n_run * o
+    h.n_ha = n_ha
     h.n_run = n_run
     h.n_dm = n_dm
     h.n_demand = n_demand
     h.overhead = overhead
     h.sum_hard = s_hard + overhead
-    h.sum_soft = s_soft + overhead
-    h.sum_target = s_t + overhead
+    h.sum_soft = s_hard + x_soft + overhead
+    h.sum_target = s_hard + x_t + overhead
     h.sum_startup = s_s + overhead
     h.max_delta_hard = md_h
     h.max_delta_soft = md_s
@@ -332,7 +332,7 @@ def _host_checks(fleet: Fleet, h: HostResult, o: int) -> None:
                 f"starting in the order {_names(order)} (largest startup - minimum first) still peaks at {h.stagger_peak} MB "
                 f"with overhead, more than the {utext()}: {h.stagger_peak - c} MB short"))
     # DM303 (a3): an off VM cannot start next to the running VMs squeezed to their minimums
-    for vm in sorted((v for v in h.off if v.startup + o + h.sum_hard > c and v.startup + o <= c), key=_vm_key):
+    for vm in sorted((v for v in h.off if v.startup + o + h.sum_hard > c and v.startup + o <= c), key=_vm_key) if h.off else ():
         need = vm.startup + o + h.sum_hard
         fleet.add("DM303", vm, "state", (
             f"off VM cannot start: startup {vm.startup} MB plus {o} MB overhead next to the running VMs' minimums and "
@@ -523,7 +523,7 @@ def _nplus1(fleet: Fleet, cname: str, hosts: list) -> None:
     from bisect import bisect_right
 
     for i, h in enumerate(hosts):
-        if not h.ha:
+        if not h.n_ha:
             continue
         big, total = h.ha_max, h.ha_total
         other = top1 if top1 != i else top2
@@ -536,7 +536,7 @@ def _nplus1(fleet: Fleet, cname: str, hosts: list) -> None:
             if total - big <= above:  # S1: every VM restarts, whatever the placement order
                 h.nplus1 = []
                 continue
-        items = sorted(h.ha, key=lambda v: (-v.startup, v.name, v.source.path, v.source.line))
+        items = sorted((v for v in h.vms if v.clustered and v.state in RUNNING_STATES), key=lambda v: (-v.startup, v.name, v.source.path, v.source.line))
         sizes = [v.startup + o for v in items]
         placed, _ = first_fit(sizes, caps, skip=i)
         failed = [items[k] for k, p in enumerate(placed) if p < 0]
