@@ -37,6 +37,7 @@ PATHS = (
     "settings/memory/bank/target_memory_buffer",
     "settings/memory/bank/priority",
 )
+WANTED = frozenset(PATHS)
 
 
 def read(data: bytes, display: str) -> ParseResult:
@@ -75,17 +76,25 @@ def _read(data: bytes, display: str) -> ParseResult:
     if len(roots) > 1:
         result.problems.append(Problem("DM002", f"the file holds {len(roots)} '{ROOT}' root keys; a VM configuration has one", Location(display, 0, 0, key=ROOT)))
         return result
-    if not storage.find(f"{ROOT}/properties/name") and not storage.find(f"{ROOT}/settings/memory"):
+    # the two nodes the VM record is made of, each visited once
+    found: dict = {}
+    for parent_rel in ("properties", "settings/memory/bank"):
+        for parent in storage.find(f"{ROOT}/{parent_rel}"):
+            for key in parent.children:
+                rel = f"{parent_rel}/{key.name}"
+                if rel in WANTED:
+                    found.setdefault(rel, []).append(key)
+    if "properties/name" not in found and not storage.find(f"{ROOT}/settings/memory"):
         result.ours = False  # runtime state (.vmrs) and the like: no VM name, no memory settings
         return result
 
     values: dict = {}
     ambiguous = set()
     for rel in PATHS:
-        path = f"{ROOT}/{rel}"
-        keys = storage.find(path)
+        keys = found.get(rel)
         if not keys:
             continue
+        path = f"{ROOT}/{rel}"
         loc = Location(display, 0, 0, key=path)
         if len(keys) > 1:
             result.problems.append(Problem("DM002", f"{rel}: the key is stored {len(keys)} times; dmlint cannot tell which one Hyper-V uses", loc))
