@@ -185,3 +185,35 @@ def test_byte_flips_in_a_real_sample(draw):
     storage = handled(bytes(data))
     if storage is not None:
         assert tree(storage.roots) == original
+
+
+# ---- writer and reader agree on any tree ------------------------------------------------
+
+from vmcx_writer import N  # noqa: E402
+
+_NAMES = st.text(alphabet=st.characters(blacklist_characters="\0", blacklist_categories=("Cs",)), min_size=1, max_size=24)
+_LEAVES = st.one_of(
+    st.builds(lambda n, v: N(n, 3, v), _NAMES, st.integers(-(2**63), 2**63 - 1)),
+    st.builds(lambda n, v: N(n, 4, v), _NAMES, st.integers(0, 2**64 - 1)),
+    st.builds(lambda n, v: N(n, 5, v), _NAMES, st.floats(allow_nan=False)),
+    st.builds(lambda n, v: N(n, 6, v), _NAMES, st.text(max_size=200).filter(lambda t: not t.endswith("\0"))),
+    st.builds(lambda n, v: N(n, 7, v), _NAMES, st.binary(max_size=300)),
+    st.builds(lambda n, v: N(n, 8, v), _NAMES, st.booleans()),
+)
+_TREES = st.recursive(
+    _LEAVES,
+    lambda kids: st.builds(lambda n, c, f: N(n, 9, None, c, f), _NAMES, st.lists(kids, max_size=6), st.sampled_from([0, 2])),
+    max_leaves=40,
+)
+
+
+def _spec(n: N) -> tuple:
+    return (n.name, n.type, n.flags, n.value, [_spec(c) for c in n.children])
+
+
+@settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_TREES, min_size=1, max_size=3))
+def test_any_tree_round_trips(roots):
+    storage = vmcx_storage.parse(write(roots))
+    assert tree(storage.roots) == [_spec(r) for r in roots]
+    assert storage.key_entries == sum(1 for _ in storage.walk())
