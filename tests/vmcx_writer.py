@@ -423,6 +423,8 @@ FIXTURES = {
     "dm002_passes_vmcx.vmcx": dict(),
     "dm003_fires_vmcx_zero_startup.vmcx": dict(startup=0),
     "dm003_passes_vmcx.vmcx": dict(),
+    "dm004_fires_vmcx_unknown_guest.vmcx": dict(startup=4096, notes="guest_os=win2019"),
+    "dm004_passes_vmcx.vmcx": dict(startup=4096, notes="guest_os=win2k19"),
     "dm005_fires_vmcx_pending_replay.vmcx": dict(pending={"configuration/settings/memory/bank/size": 2048}),
     "dm005_passes_vmcx.vmcx": dict(),
     # per-VM limits
@@ -465,7 +467,7 @@ def fixture_bytes(file_name: str) -> bytes:
     duplicate = spec.pop("duplicate", None)
     stem = file_name.rsplit(".", 1)[0]
     vm_name = "vmcx-" + stem.replace("_", "-")
-    guid = sorted(FIXTURES).index(file_name) + 1
+    guid = zlib.crc32(file_name.encode()) & 0xFFFFFF or 1  # stable: adding a fixture changes no other
     root = vm_config(vm_name, guid=guid, devices=2, **spec)
     if duplicate:
         parent_path, _, leaf_name = duplicate.rpartition("/")
