@@ -9,8 +9,9 @@ and rejects the whole file with one `StorageError` that names what is wrong and 
 
 Bounded on hostile input: every length is checked against the file before it is used,
 every loop walks a structure of bounded size (the object table is one page, key entries
-tile their tables, replay entries are capped by the log header), and the tree is walked
-with an explicit stack, never by recursion.
+tile their tables, replay entries are capped by the log header), the file size and the key
+count are capped (16 MiB, 100,000 keys: a real VM file is 45-80 KB with about 400 keys), and
+the tree is walked with an explicit stack, never by recursion.
 
 Pending replay-log entries (a file copied mid-commit) are counted, checked and reported in
 `Storage.pending_replay_entries`, not applied: the values are those of the key tables.
@@ -43,8 +44,9 @@ SUPPORTED_FORMAT_VERSION = 0x0400
 OBJECT_TABLE_OFFSET = 0x2000
 FIRST_OBJECT_OFFSET = 0x3000
 FLAG_FILE_OBJECT = 0x01
-# Real configuration files are 45-80 KB with 340-410 keys (shared/samples/vmcx); these caps
-# are far above any real file and keep hostile input bounded in memory as well as time.
+# Policy caps, not format limits. Real configuration files are 45-80 KB with 340-410 keys
+# (shared/samples/vmcx/PROVENANCE.md); formats/vmcx.md §11 (row 26) calls 16-64 MiB generous.
+# They keep hostile input bounded in memory as well as time.
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 MAX_KEYS = 100_000
 
