@@ -16,7 +16,7 @@ Hyper-V exports (XML and VMCX) carry no guest OS and no host, so the guest-OS ru
            vm: "web-*"                 # both given: both must match
            guest_os: ubuntu22.04
 
-Rules of precedence (documented in docs/readme/exports.md):
+Rules of precedence (documented in docs/exports.md):
 
 - A value already on the record wins: the notes token (or, for YAML records, the `guest_os`
   and `host` keys) is closer to the VM than a glob in a config file, and a mapping only fills
