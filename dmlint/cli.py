@@ -72,7 +72,7 @@ def _common_run(paths, settings, cfg_path, *, select, ignore, hyperv_version, ex
     version = normalise_version(version_raw) if version_raw else None
     if version_raw and not version:
         raise UsageError(f"--hyperv-version {version_raw!r} is not one of 2012, 2012r2, 2016, 2019, 2022, 2025")
-    options = Options(hyperv_version=version, overhead_mb=settings.get("overhead-mb", 64), settings=settings)
+    options = Options(hyperv_version=version, overhead_mb=settings.get("overhead-mb"), settings=settings)
     excludes = list(exclude) + list(settings.get("exclude", []))
     tmp = None
     if list(paths) == ["-"]:
@@ -250,15 +250,35 @@ def show(paths, fmt, config_path, exclude):
         click.echo(f"{where(f.location)}: {f.rule} {f.message}", err=True)
 
 
-def _register_optional_commands():
-    try:
-        from dmlint.fleet.command import fleet
-    except ImportError:  # the fleet command arrives with the fleet pass
-        return
-    cli.add_command(fleet)
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Table format (default text).")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), default=None, help="Also write a self-contained HTML report to FILE.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None, help="Lowest severity that fails the run (default error).")
+@click.option("--ignore", multiple=True, help="Fleet rule IDs or prefixes to disable.")
+@click.option("--exclude", multiple=True, help="Glob of paths not to read (repeatable).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None, help="Configuration file.")
+def fleet(paths, fmt, html_path, fail_on, ignore, exclude, config_path):
+    """The fleet pass alone: every host's memory at a glance (usable, Σ minimum, Σ startup, worst restart gap, N+1)."""
+    from dmlint.fleet.table import render_json, render_text
+    from dmlint.model import Severity
 
+    settings, cfg_path = _settings(config_path)
+    result, _ = _common_run(paths, settings, cfg_path, select=("DM0", "DM3"), ignore=ignore, hyperv_version=None,
+                            exclude=exclude, rules_dirs=(), jobs=None)
+    fleet_result = result.context.fleet  # the pass the run already made: no second parse, no second pass
+    findings = result.findings
+    if html_path:
+        from dmlint.fleet.html import render
 
-_register_optional_commands()
+        try:
+            Path(html_path).write_text(render(fleet_result, [f for f in findings if f.rule.startswith("DM3")]), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {html_path}: {exc.strerror}") from None
+    text = render_json(fleet_result, findings) if fmt == "json" else render_text(fleet_result, findings)
+    click.echo(text, nl=False)
+    threshold = Severity.parse(fail_on or settings.get("fail-on", "error"))
+    sys.exit(EXIT_FINDINGS if any(f.severity >= threshold for f in findings) else EXIT_OK)
 
 
 def main(argv=None, prog_name="dmlint"):

@@ -21,7 +21,7 @@ class Options:
     """Settings the rules may read (from config and command line)."""
 
     hyperv_version: str | None = None  # assumed host version where a record gives none
-    overhead_mb: int = 64  # per-VM overhead for the fleet pass (balancer-model.md A2)
+    overhead_mb: int | None = None  # per-VM overhead for the fleet pass; None: rules/data/fleet.yaml (A2)
     settings: dict = field(default_factory=dict)  # the merged config, for rules that want more
     base: dict | None = None  # with --base REF: {VM name: record at REF}, for change rules
 
@@ -77,6 +77,7 @@ class RunResult:
     vms: list = field(default_factory=list)
     hosts: list = field(default_factory=list)
     parsed: list = field(default_factory=list)  # (Candidate, ParseResult)
+    context: "Context | None" = None  # what the rules saw: its fleet pass is reused by `dmlint fleet`
 
 
 def _finding(rule: Rule, message: str, location: Location, vm=None, host=None, field=None) -> Finding:
@@ -102,14 +103,14 @@ def _read_one(c: Candidate):
     return read_file(c.path, c.display, c.fmt)
 
 
-def check_records(vms, hosts, registry: Registry, selected: set[str], options: Options, problems=()) -> list[Finding]:
+def check_records(vms, hosts, registry: Registry, selected: set[str], options: Options, problems=(), ctx=None) -> list[Finding]:
     """Rules and fleet pass over records already read. Problems are reader findings."""
     findings: list[Finding] = []
     for problem in problems:
         rule = registry.by_id.get(problem.rule)
         if rule is not None and rule.id in selected:
             findings.append(_finding(rule, problem.message, problem.location, vm=problem.vm))
-    ctx = Context(options, vms, hosts)
+    ctx = ctx or Context(options, vms, hosts)
     active = [r for r in registry.all() if r.id in selected]
     for rule in (r for r in active if r.scope == "vm"):
         check = rule.check
@@ -183,7 +184,8 @@ def run(candidates: list[Candidate], registry: Registry, selected: set[str], opt
         apply_mappings(vms, mappings)
     vms = _drop_packer_shadows(vms)
     problems.extend(_duplicates(vms, hosts))
-    findings = check_records(vms, hosts, registry, selected, options, problems)
+    ctx = Context(options, vms, hosts)
+    findings = check_records(vms, hosts, registry, selected, options, problems, ctx=ctx)
     findings = suppress.apply(findings, parsed, per_file_ignores or {})
     findings.sort(key=Finding.sort_key)
-    return RunResult(findings, files, vms, hosts, parsed)
+    return RunResult(findings, files, vms, hosts, parsed, ctx)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
 
-from test_fleet_helpers import fleet_of, host, vm
+from fleet_helpers import fleet_of, host, vm
 
 from dmlint.fleet import first_fit, s1_holds
 

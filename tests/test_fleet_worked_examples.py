@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_fleet_helpers import GB, by_rule, fleet_of, host, vm
+from fleet_helpers import GB, by_rule, fleet_of, host, vm
 
 from dmlint.fleet import attribute, floors, optimal_stagger
 

@@ -23,16 +23,28 @@ from __future__ import annotations
 
 import difflib
 from fractions import Fraction
+from functools import lru_cache
 
-# A1: the only published reserve formula (Windows Server 2008 R2 SP1): 384 MB + 64 MB per GB of
-# installed memory. Source: balancer-model.md §3.1 [HVNU]; from 2012 R2 on the reserve is dynamic
-# and unpublished (KB2962295): https://learn.microsoft.com/en-us/windows-server/virtualization/hyper-v/dynamic-memory
-RESERVE_BASE_MB = 384
-RESERVE_PER_GB_MB = 64
-RESERVE_METHOD = "384 MB + 64 MB per GB, the Windows Server 2008 R2 SP1 formula"
-# A2: SCVMM adds 64 MB per VM in its cluster-overcommit check:
-# https://learn.microsoft.com/en-us/troubleshoot/system-center/vmm/cluster-overcommit-algorithm-details
-DEFAULT_OVERHEAD_MB = 64
+
+
+@lru_cache(maxsize=1)
+def model_defaults() -> dict:
+    """The reserve estimate (A1) and per-VM overhead (A2), with sources: rules/data/fleet.yaml."""
+    import yaml
+
+    from dmlint.engine import builtin_rules_dir
+
+    with open(builtin_rules_dir() / "data" / "fleet.yaml", "rb") as fh:
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def reserve_method() -> str:
+    return model_defaults()["reserve_estimate"]["method"]
+
+
+def default_overhead_mb() -> int:
+    return model_defaults()["vm_overhead_mb"]["value"]
+
 
 RUNNING_STATES = ("running", "paused")
 _NEG = float("-inf")
@@ -41,7 +53,8 @@ LIST_LIMIT = 8  # VMs named in one message before "and N more"
 
 def estimated_reserve(physical_mb: int) -> int:
     """A1: 384 MB + 64 MB per GB, rounded up (a larger reserve is the conservative side)."""
-    return RESERVE_BASE_MB + -(-physical_mb * RESERVE_PER_GB_MB // 1024)
+    est = model_defaults()["reserve_estimate"]
+    return est["base_mb"] + -(-physical_mb * est["per_gb_mb"] // 1024)
 
 
 def floors(vm):
@@ -97,7 +110,7 @@ class HostResult:
     def usable_text(self) -> str:
         if self.estimated:
             return (f"usable {self.usable} MB on host {self.name} (estimated: {self.physical} MB physical - "
-                    f"{self.reserve} MB reserve by {RESERVE_METHOD}; set the host's reserve to a measured value)")
+                    f"{self.reserve} MB reserve by {reserve_method()}; set the host's reserve to a measured value)")
         return f"usable {self.usable} MB on host {self.name} ({self.physical} MB physical - {self.reserve} MB reserve)"
 
     def as_dict(self) -> dict:
@@ -160,9 +173,9 @@ def _names(vms, limit: int = LIST_LIMIT) -> str:
 def build_fleet(vms, hosts, ctx=None) -> Fleet:
     """Run the whole fleet pass over VM and host records (ctx supplies options.overhead_mb)."""
     options = getattr(ctx, "options", None)
-    o = getattr(options, "overhead_mb", DEFAULT_OVERHEAD_MB)
-    if not isinstance(o, int) or isinstance(o, bool) or o < 0:
-        o = DEFAULT_OVERHEAD_MB
+    o = getattr(options, "overhead_mb", None)
+    if not isinstance(o, int) or isinstance(o, bool) or o < 0:  # None: the documented default
+        o = default_overhead_mb()
     fleet = Fleet(o)
     known = {}
     for rec in hosts:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from dmlint.fleet import RESERVE_METHOD
+from dmlint.fleet import reserve_method
 
 _CSS = """
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#1d2330;background:#f6f7f9}
@@ -126,7 +126,7 @@ def render(fleet, findings, title: str = "dmlint fleet report") -> str:
     ]
     if estimated:
         parts.append(f'<p class="muted">{estimated} host{"s" if estimated != 1 else ""} without a reserve: usable memory '
-                     f"estimated with {escape(RESERVE_METHOD)} (Hyper-V 2012 R2 and later compute the reserve "
+                     f"estimated with {escape(reserve_method())} (Hyper-V 2012 R2 and later compute the reserve "
                      f"dynamically; give each host's measured reserve).</p>")
     parts.append(f'<p class="legend">{_legend()}</p>')
     groups: dict = {}
