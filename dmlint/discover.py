@@ -43,6 +43,28 @@ def _display(path: Path, cwd: Path) -> str:
         return path.as_posix()
 
 
+def _walk(top: Path, cwd: Path, exclude, found: dict) -> None:
+    """os.walk without following links (no loops), on strings: Path objects per file cost
+    more than reading a small YAML file."""
+    cwd_prefix = str(cwd).rstrip("/") + "/"
+    top_s = str(top)
+    for root, dirs, files in os.walk(top_s, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+        for name in sorted(files):
+            dot = name.rfind(".")
+            fmt = FORMATS.get(name[dot:].lower()) if dot > 0 else None
+            if fmt is None or fmt == "runtime":
+                continue
+            full = os.path.join(root, name)
+            disp = full[len(cwd_prefix):] if full.startswith(cwd_prefix) else full
+            if os.sep != "/":
+                disp = disp.replace(os.sep, "/")
+            if exclude and excluded(disp, exclude):
+                continue
+            if disp not in found:
+                found[disp] = Candidate(Path(full), disp, fmt, False)
+
+
 def excluded(display: str, patterns) -> bool:
     parts = display.split("/")
     for pat in patterns:
@@ -64,18 +86,7 @@ def discover(paths, exclude=(), cwd: Path | None = None) -> tuple[list[Candidate
         if not p.is_absolute():
             p = cwd / p
         if p.is_dir():
-            for root, dirs, files in os.walk(p, followlinks=False, onerror=None):
-                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
-                rootp = Path(root)
-                for name in sorted(files):
-                    fp = rootp / name
-                    fmt = format_of(fp)
-                    if fmt is None:
-                        continue
-                    disp = _display(fp, cwd)
-                    if excluded(disp, exclude) or fmt == "runtime":
-                        continue
-                    found.setdefault(disp, Candidate(fp, disp, fmt, False))
+            _walk(p, cwd, exclude, found)
         elif p.exists() or p.is_symlink():
             disp = _display(p, cwd)
             if excluded(disp, exclude):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import NamedTuple
 
 
 class Severity(IntEnum):
@@ -27,12 +28,12 @@ class Severity(IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
+class Location(NamedTuple):
     """Where a value was written. line/column are 1-based; 0 means unknown.
 
     `key` is a structural path for formats without lines (VMCX:
-    ``configuration/settings/memory/bank/size``)."""
+    ``configuration/settings/memory/bank/size``). A tuple: immutable and cheap to make,
+    which matters as every value of every record has one."""
 
     path: str
     line: int = 0

@@ -59,11 +59,10 @@ def _matches(rule: str, ids) -> bool:
 
 
 def apply(findings, parsed, per_file_ignores: dict) -> list:
-    by_path = {}
-    for cand, result in parsed:
-        if cand.fmt in ("yaml", "xml"):
-            by_path[cand.display] = cand.path
-    cache: dict[str, tuple] = {}
+    """Drop the findings a comment (scanned by the reader, see dmlint.readers.read_file) or a
+    per-file-ignores entry suppresses."""
+    comments = {cand.display: (result.line_suppressions, result.file_suppressions) for cand, result in parsed
+                if result.line_suppressions or result.file_suppressions}
     kept = []
     for f in findings:
         path = f.location.path
@@ -72,14 +71,8 @@ def apply(findings, parsed, per_file_ignores: dict) -> list:
             if (fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(path, f"*/{pattern}")) and _matches(f.rule, ids):
                 ignored = True
                 break
-        if not ignored and path in by_path:
-            if path not in cache:
-                try:
-                    with open(by_path[path], "rb") as fh:
-                        cache[path] = scan(fh.read())
-                except OSError:
-                    cache[path] = ({}, set())
-            lines, whole = cache[path]
+        if not ignored and path in comments:
+            lines, whole = comments[path]
             if _matches(f.rule, whole) or _matches(f.rule, lines.get(f.location.line, ())):
                 ignored = True
         if not ignored:

@@ -253,3 +253,13 @@ def test_jobs_gives_the_same_findings_as_one_process(tmp_path):
     serial = check_json(tmp_path)
     parallel = check_json(tmp_path, extra=("--jobs", "2"))
     assert serial == parallel and len(serial[1]) == 28
+
+
+def test_oversized_file_is_dm001_without_reading_it(write, tmp_path):
+    from dmlint.readers import MAX_FILE_BYTES
+
+    big = tmp_path / "huge.yaml"
+    with open(big, "wb") as fh:  # sparse: no disk or memory spent
+        fh.truncate(MAX_FILE_BYTES + 1)
+    _, findings = check_json(big)
+    assert [(f["rule"], f["message"]) for f in findings] == [("DM001", "file is larger than 64 MB: not a plausible configuration file")]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 from dmlint.model import Location, ParseResult, Problem
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -32,19 +35,32 @@ def read_file(path, display: str, fmt: str) -> ParseResult:
     """Read a file (never writing to it) and parse it."""
     try:
         with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
+            info = os.fstat(fh.fileno())
+            if stat.S_ISREG(info.st_mode) and info.st_size <= MAX_FILE_BYTES:
+                # the size is known, so read() allocates just that; read(n) with a 64 MB n
+                # costs more than parsing a small YAML file
+                data = fh.read()
+            elif stat.S_ISREG(info.st_mode):
+                data = None
+            else:  # a FIFO or device: a bounded read
+                data = fh.read(MAX_FILE_BYTES + 1)
     except IsADirectoryError:
         return ParseResult(ours=False)
     except OSError as exc:
         result = ParseResult()
         result.problems.append(Problem("DM001", f"cannot read file: {exc.strerror or exc}", Location(display, 0, 0)))
         return result
-    if len(data) > MAX_FILE_BYTES:
+    if data is None or len(data) > MAX_FILE_BYTES:
         result = ParseResult()
         result.problems.append(Problem("DM001", f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: not a plausible configuration file", Location(display, 0, 0)))
         return result
     try:
-        return read_bytes(data, display, fmt)
+        result = read_bytes(data, display, fmt)
+        if fmt in ("yaml", "xml") and result.ours:
+            from dmlint.suppress import scan
+
+            result.line_suppressions, result.file_suppressions = scan(data)
+        return result
     except Exception as exc:  # last line of defence: a reader bug must not hide other files
         result = ParseResult()
         result.problems.append(Problem("DM001", f"internal error while reading ({type(exc).__name__}: {exc}); please report it", Location(display, 0, 0)))

@@ -68,13 +68,15 @@ def dmlint_in_process(directory: Path) -> None:
             pass
 
 
-def best(fn, repeat: int) -> float:
-    times = []
+def interleaved(reference, subject, repeat: int) -> tuple[float, float]:
+    """Best of `repeat` runs of each, alternating, so a noisy neighbour hits both alike."""
+    ref, sub = [], []
     for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+        for fn, out in ((reference, ref), (subject, sub)):
+            t = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t)
+    return min(ref), min(sub)
 
 
 def startup(repeat: int, one_file: Path) -> tuple[float, float]:
@@ -101,8 +103,7 @@ def main() -> int:
         paths = generate(directory, args.files)
         dmlint_in_process(directory)  # warm-up: imports, rule loading, catalogue
         bare_loop(paths)
-        ref = best(lambda: bare_loop(paths), args.repeat)
-        ours = best(lambda: dmlint_in_process(directory), args.repeat)
+        ref, ours = interleaved(lambda: bare_loop(paths), lambda: dmlint_in_process(directory), args.repeat)
         print(f"YAML: {args.files} files  bare PyYAML C loop {ref*1000:.0f} ms  dmlint check {ours*1000:.0f} ms  "
               f"ratio {ours/ref:.2f}x (target <= 2x)")
         ref_s, ours_s = startup(max(args.repeat, 7), paths[0])
