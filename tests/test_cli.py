@@ -9,9 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
-from conftest import FIXTURES, REPO, check_json, run_cli
+from conftest import FIXTURES, check_json, run_cli
 
 DM102 = "vm:\n  name: a\n  memory:\n    dynamic: true\n    startup: 1GB\n    minimum: 2GB\n    maximum: 4GB\n"
 CLEAN = "vm:\n  name: b\n  memory:\n    startup: 2GB\n"

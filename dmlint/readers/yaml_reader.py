@@ -145,10 +145,6 @@ def _validator():
     return jsonschema.Draft202012Validator(_schema())
 
 
-def _allowed_keys(schema_path_props: dict) -> list[str]:
-    return sorted(schema_path_props)
-
-
 def _resolve(schema: dict, node: dict) -> dict:
     ref = node.get("$ref")
     if ref and ref.startswith("#/$defs/"):
@@ -170,7 +166,7 @@ def _schema_problems(doc, conv: _Converter, display: str) -> list[Problem]:
         path = tuple(err.absolute_path)
         where = _dotted(path)
         if err.validator == "additionalProperties":
-            allowed = _allowed_keys(_resolve(schema, err.schema).get("properties", {}))
+            allowed = sorted(_resolve(schema, err.schema).get("properties", {}))
             for key in err.instance:
                 if key in allowed:
                     continue
