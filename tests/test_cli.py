@@ -261,4 +261,4 @@ def test_oversized_file_is_dm001_without_reading_it(write, tmp_path):
     with open(big, "wb") as fh:  # sparse: no disk or memory spent
         fh.truncate(MAX_FILE_BYTES + 1)
     _, findings = check_json(big)
-    assert [(f["rule"], f["message"]) for f in findings] == [("DM001", "file is larger than 64 MB: not a plausible configuration file")]
+    assert [(f["rule"], f["message"]) for f in findings] == [("DM001", f"file is larger than 64 MB ({MAX_FILE_BYTES + 1} bytes): not a plausible configuration file")]

@@ -397,8 +397,11 @@ def test_junk_is_dm001(data):
 
 
 def test_oversized_file_is_refused(monkeypatch):
-    monkeypatch.setattr(hyperv_xml, "MAX_BYTES", 1000)
-    result = read(export() + "<!--" + "x" * 2000 + "-->")
+    import dmlint.readers as readers
+
+    monkeypatch.setattr(readers, "MAX_FILE_BYTES", 1000)
+    data = export() + "<!--" + "x" * 2000 + "-->"
+    result = readers.read_bytes(data.encode() if isinstance(data, str) else data, "t.xml", "xml")
     assert rules_of(result) == ["DM001"]
     assert "bytes" in result.problems[0].message
 

@@ -7,10 +7,19 @@ import stat
 
 from dmlint.model import Location, ParseResult, Problem
 
-MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_FILE_BYTES = 64 * 1024 * 1024  # far beyond any VM configuration; the one size limit of every reader
+
+
+def _too_large(display: str, size: int) -> ParseResult:
+    result = ParseResult()
+    result.problems.append(Problem("DM001", f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB ({size} bytes): not a plausible configuration file", Location(display, 0, 0)))
+    return result
 
 
 def read_bytes(data: bytes, display: str, fmt: str) -> ParseResult:
+    """Dispatch to the format's reader. The size limit is checked here, once for all formats."""
+    if len(data) > MAX_FILE_BYTES:
+        return _too_large(display, len(data))
     if fmt == "yaml":
         from dmlint.readers import yaml_reader
 
@@ -41,18 +50,14 @@ def read_file(path, display: str, fmt: str) -> ParseResult:
                 # costs more than parsing a small YAML file
                 data = fh.read()
             elif stat.S_ISREG(info.st_mode):
-                data = None
-            else:  # a FIFO or device: a bounded read
+                return _too_large(display, info.st_size)  # known from fstat: not read at all
+            else:  # a FIFO or device: a bounded read (read_bytes reports what is too large)
                 data = fh.read(MAX_FILE_BYTES + 1)
     except IsADirectoryError:
         return ParseResult(ours=False)
     except OSError as exc:
         result = ParseResult()
         result.problems.append(Problem("DM001", f"cannot read file: {exc.strerror or exc}", Location(display, 0, 0)))
-        return result
-    if data is None or len(data) > MAX_FILE_BYTES:
-        result = ParseResult()
-        result.problems.append(Problem("DM001", f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: not a plausible configuration file", Location(display, 0, 0)))
         return result
     try:
         result = read_bytes(data, display, fmt)

@@ -34,7 +34,6 @@ from lxml import etree
 from dmlint.model import Location, ParseResult, Problem
 from dmlint.readers.hyperv_config import vm_from_values
 
-MAX_BYTES = 64 * 1024 * 1024
 
 _PARSER_OPTIONS = dict(
     resolve_entities=False,
@@ -328,9 +327,6 @@ _FIRST_ELEMENT = re.compile(rb"<([A-Za-z_][\w.:-]*)[\s/>]")
 
 def _read(data: bytes, display: str) -> ParseResult:
     result = ParseResult()
-    if len(data) > MAX_BYTES:
-        result.problems.append(Problem("DM001", f"file is {len(data)} bytes, more than the {MAX_BYTES} a configuration file can plausibly be", Location(display, 1, 1)))
-        return result
     if not data or data.isspace():
         result.problems.append(Problem("DM001", "file is empty: not an XML document", Location(display, 1, 1)))
         return result

@@ -27,7 +27,6 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 OUR_KEYS = ("vm", "vms", "hosts")
 MAX_NODES = 200_000  # values after alias expansion: refuse alias bombs long before memory is at risk
 MAX_DEPTH = 64  # dmlint documents are 4 levels deep; anything far deeper is hostile or a mistake
-MAX_BYTES = 64 * 1024 * 1024
 # keys whose plain scalars are always text: YAML 1.1 would read `state: off` as false
 TEXT_KEYS = frozenset({"name", "state", "guest_os", "host", "cluster", "notes"})
 
@@ -295,9 +294,6 @@ def _describe(exc) -> str:
 def read(data: bytes, display: str) -> ParseResult:
     """Never raises: every failure becomes a problem on the result."""
     result = ParseResult()
-    if len(data) > MAX_BYTES:
-        result.problems.append(Problem("DM001", f"file is {len(data)} bytes, more than the {MAX_BYTES} a configuration file can plausibly be", Location(display, 1, 1)))
-        return result
     try:
         documents = list(yaml.compose_all(data, Loader=_Loader))
     except yaml.YAMLError as exc:
