@@ -18,8 +18,6 @@ and prints files/s and each against the floor. Target for the reader: <= 3x the 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import random
 import struct
 import sys
@@ -32,6 +30,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # tests/, for vmcx_writer
 
 from vmcx_writer import vm_config, write  # noqa: E402
+
+from _harness import dmlint_check_in_process  # noqa: E402
 
 from dmlint.readers import vmcx, vmcx_storage  # noqa: E402
 
@@ -103,16 +103,7 @@ def reader(paths) -> None:
 
 
 def check(directory: Path):
-    from dmlint.cli import cli
-
-    def run(_paths) -> None:
-        with contextlib.redirect_stdout(io.StringIO()):
-            try:
-                cli.main(["check", "--format", "json", "--fail-on", "error", str(directory)], standalone_mode=False)
-            except SystemExit:
-                pass
-
-    return run
+    return lambda _paths: dmlint_check_in_process(directory, "--fail-on", "error")
 
 
 def main(argv=None) -> int:

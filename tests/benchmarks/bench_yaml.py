@@ -12,8 +12,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import random
 import statistics
 import subprocess
@@ -23,6 +21,8 @@ import time
 from pathlib import Path
 
 import yaml
+
+from _harness import dmlint_check_in_process, interleaved
 
 GUESTS = ["win2k19", "win2k22", "win2k16", "ubuntu22.04", "rhel9.0", "debian12", "win11", "sles15sp4"]
 
@@ -57,27 +57,6 @@ def bare_loop(paths) -> None:
             yaml.load(fh.read(), Loader=yaml.CSafeLoader)
 
 
-def dmlint_in_process(directory: Path) -> None:
-    from dmlint.cli import cli
-
-    with contextlib.redirect_stdout(io.StringIO()):
-        try:
-            cli.main(["check", "--format", "json", str(directory)], standalone_mode=False)
-        except SystemExit:
-            pass
-
-
-def interleaved(reference, subject, repeat: int) -> tuple[float, float]:
-    """Best of `repeat` runs of each, alternating, so a noisy neighbour hits both alike."""
-    ref, sub = [], []
-    for _ in range(repeat):
-        for fn, out in ((reference, ref), (subject, sub)):
-            t = time.perf_counter()
-            fn()
-            out.append(time.perf_counter() - t)
-    return min(ref), min(sub)
-
-
 def startup(repeat: int, one_file: Path) -> tuple[float, float]:
     def run(cmd):
         ts = []
@@ -100,9 +79,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         paths = generate(directory, args.files)
-        dmlint_in_process(directory)  # warm-up: imports, rule loading, catalogue
+        dmlint_check_in_process(directory)  # warm-up: imports, rule loading, catalogue
         bare_loop(paths)
-        ref, ours = interleaved(lambda: bare_loop(paths), lambda: dmlint_in_process(directory), args.repeat)
+        ref, ours = interleaved(lambda: bare_loop(paths), lambda: dmlint_check_in_process(directory), args.repeat)
         print(f"YAML: {args.files} files  bare PyYAML C loop {ref*1000:.0f} ms  dmlint check {ours*1000:.0f} ms  "
               f"ratio {ours/ref:.2f}x (target <= 2x)")
         ref_s, ours_s = startup(max(args.repeat, 7), paths[0])
