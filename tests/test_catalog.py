@@ -136,7 +136,7 @@ REQUIRED = (
     "win2k8r2 win2k12 win2k12r2 win2k16 win2k19 win2k22 win2k25 win7 win8 win8.1 win10 win11 "
     "rhel7 rhel7.0 rhel7.9 rhel8 rhel8.0 rhel8.10 rhel9 rhel9.0 centos7.0 centos8 centos-stream9 "
     "ubuntu16.04 ubuntu18.04 ubuntu20.04 ubuntu22.04 ubuntu24.04 debian10 debian11 debian12 "
-    "sles12 sles12sp5 sles15 sles15sp1 sles15sp6 freebsd11.0 freebsd12.4 freebsd13.2 freebsd14.0"
+    "sles12 sles12sp5 sles15 sles15sp1 sles15sp6 sle15 sle15sp1 sle15sp7 freebsd11.0 freebsd12.4 freebsd13.2 freebsd14.0"
 ).split()
 
 
@@ -165,7 +165,12 @@ def test_required_versions_are_covered(cat, os_id):
         ("RHEL 8.10", "rhel8"),
         ("CentOS Stream 9", "centos-stream9"),
         ("centos7", "centos7.0"),
-        ("SLES 15 SP5", "sles15"),
+        ("SLES 15 SP5", "sle15"),
+        ("sles15sp5", "sle15"),
+        ("sle15sp5", "sle15"),
+        ("SLES 15 SP6", "sle15sp6"),
+        ("sles15sp6", "sle15sp6"),
+        ("sle15sp7", "sle15sp6"),
         ("Debian Bookworm", "debian12"),
         ("FreeBSD 13.2", "freebsd13"),
     ],
@@ -179,11 +184,34 @@ def test_installation_option_defaults_to_desktop_experience(cat):
     desktop = cat.guest("win2k19")
     assert (desktop.option, desktop.option_given, desktop.min_install_ram.value) == ("desktop", False, 2048)
     assert desktop.label == "Windows Server 2019 (Desktop Experience)"
-    assert desktop.other_options == (("core", 512),)
+    assert desktop.other_options == (("core", 1024),)
     core = cat.guest("win2k19-core")
-    assert (core.option, core.option_given, core.min_install_ram.value) == ("core", True, 512)
+    assert (core.option, core.option_given, core.min_install_ram.value) == ("core", True, 1024)
     assert cat.guest("Windows Server 2022 Datacenter Server Core").label == "Windows Server 2022 Datacenter (Server Core)"
     assert cat.guest("win2k16 desktop experience").min_install_ram.value == 2048
+
+
+# Figures corrected by issue 13 (each would fail with the old figure, shown in the comment).
+@pytest.mark.parametrize(
+    "text,mb",
+    [
+        ("win2k16-core", 1024),  # was 512: "1 GB for Server Core"
+        ("win2k19-core", 1024),  # was 512
+        ("win2k22-core", 1024),  # was 512
+        ("win2k25-core", 2048),  # was 512: "2 GB for Server Core"
+        ("win2k25", 2048),
+        ("win2k12r2", 1024),  # was 512: setup fails at 512 MB (KB2901152)
+        ("win2k12", 512),  # KB2901152 is about 2012 R2 only
+        ("ubuntu24.04-desktop", 3072),  # was 2048: osinfo ubuntu-24.04 3 GiB
+        ("ubuntu22.04-desktop", 2048),
+        ("sle15", 512),  # was 1024 (unverified): osinfo sle-15 ... sle-15.5 512 MiB
+        ("sle15sp5", 512),
+        ("sle15sp6", 1024),  # osinfo sle-15.6, sle-15.7 1 GiB
+        ("sle15sp7", 1024),
+    ],
+)
+def test_corrected_install_minimums(cat, text, mb):
+    assert cat.guest(text).min_install_ram.value == mb
 
 
 def test_editions_and_architectures(cat):

@@ -30,7 +30,7 @@ FIRES = [
         "DM201",
         [(6, "startup 1024 MB is below the 2048 MB Windows Server 2019 (Desktop Experience) needs to install; "
              "setup and upgrades run with startup memory only, even with dynamic memory on "
-             "(for Server Core, 512 MB, name the guest OS win2k19-core)")],
+             "(for Server Core, 1024 MB, name the guest OS win2k19-core)")],
     ),
     (
         "dm201_fires_linux.yaml",
@@ -149,11 +149,28 @@ def test_dm201_explicit_option_gets_no_hint(tmp_path):
     ]
 
 
-def test_dm201_core_below_512(tmp_path):
-    findings = _vm(tmp_path, "vm:\n  name: x\n  guest_os: Windows Server 2025 Core\n  memory:\n    startup: 256MB\n")
+def test_dm201_core_2025_needs_2gb(tmp_path):
+    # issue 13: "2 GB for Server Core" on the 2025 pivot; 1,024 MB in a VM fails (dmlint said 512 MB)
+    findings = _vm(tmp_path, "vm:\n  name: x\n  guest_os: Windows Server 2025 Core\n  memory:\n    startup: 1GB\n")
     assert _messages(findings, "DM201") == [
-        "startup 256 MB is below the 512 MB Windows Server 2025 (Server Core) needs to install; "
+        "startup 1024 MB is below the 2048 MB Windows Server 2025 (Server Core) needs to install; "
         "setup and upgrades run with startup memory only, even with dynamic memory on"
+    ]
+
+
+def test_dm201_core_2016_to_2022_needs_1gb(tmp_path):
+    for guest in ("win2k16-core", "win2k19-core", "win2k22-core"):
+        findings = _vm(tmp_path, f"vm:\n  name: x\n  guest_os: {guest}\n  memory:\n    startup: 900MB\n")
+        assert [m.split(" needs")[0] for m in _messages(findings, "DM201")] == [
+            f"startup 900 MB is below the 1024 MB Windows Server 20{guest[5:7]} (Server Core)"
+        ], guest
+
+
+def test_dm201_2012r2_setup_fails_at_512(tmp_path):
+    # KB2901152: setup fails on a VM with the 512 MB minimum; dmlint no longer passes it
+    findings = _vm(tmp_path, "vm:\n  name: x\n  guest_os: win2k12r2\n  memory:\n    startup: 512MB\n")
+    assert [m.split(";")[0] for m in _messages(findings, "DM201")] == [
+        "startup 512 MB is below the 1024 MB Windows Server 2012 R2 needs to install"
     ]
 
 
@@ -179,7 +196,7 @@ def test_dm201_unknown_figure_is_silent(tmp_path):
     assert _messages(findings, "DM201") == []
     desktop = _vm(tmp_path, "vm:\n  name: x\n  guest_os: ubuntu24.04-desktop\n  memory:\n    startup: 1GB\n")
     assert _messages(desktop, "DM201") == [
-        "startup 1024 MB is below the 2048 MB Ubuntu 24.04 (Desktop) needs to install; "
+        "startup 1024 MB is below the 3072 MB Ubuntu 24.04 (Desktop) needs to install; "
         "setup and upgrades run with startup memory only, even with dynamic memory on"
     ]
 
