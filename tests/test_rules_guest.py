@@ -76,8 +76,10 @@ FIRES = [
         "dm205_fires.yaml",
         "DM205",
         [
-            (4, "Windows 11 needs a generation 2 VM; this VM is generation 1"),
-            (6, "startup 2048 MB is below the 4096 MB Windows 11 requires in a VM"),
+            (4, "Windows 11 needs a generation 2 VM; this VM is generation 1"
+             "; Secure Boot, TPM and 2 vCPUs: not checked (the input does not carry them)"),
+            (6, "startup 2048 MB is below the 4096 MB Windows 11 requires in a VM"
+             "; Secure Boot, TPM and 2 vCPUs: not checked (the input does not carry them)"),
         ],
     ),
     (
@@ -187,7 +189,20 @@ def test_dm201_client_32bit_figure(tmp_path):
 def test_dm201_defers_to_dm205_for_windows_11(tmp_path):
     findings = _vm(tmp_path, "vm:\n  name: x\n  guest_os: win11\n  memory:\n    startup: 2GB\n")
     assert _messages(findings, "DM201") == []
-    assert _messages(findings, "DM205") == ["startup 2048 MB is below the 4096 MB Windows 11 requires in a VM"]
+    assert _messages(findings, "DM205") == ["startup 2048 MB is below the 4096 MB Windows 11 requires in a VM" "; Secure Boot, TPM and 2 vCPUs: not checked (the input does not carry them)"]
+
+
+def test_dm205_vmcx_secure_boot_and_vcpus():
+    # VMCX exports carry secure_boot_enabled and settings/processors/count; a vTPM has no known key
+    _, findings = check_json(FIXTURES / "vmcx" / "dm205_fires_vmcx_one_vcpu.vmcx")
+    assert sorted((f["key"], f["message"]) for f in findings if f["rule"] == "DM205") == [
+        ("configuration/_ac6b8dc1-3257-4a70-b1b2-a9c9215659ad_/secure_boot_enabled",
+         "Windows 11 requires Secure Boot; it is off in this VM; TPM: not checked (the input does not carry them)"),
+        ("configuration/settings/processors/count",
+         "Windows 11 requires 2 or more virtual processors; this VM has 1; TPM: not checked (the input does not carry them)"),
+    ]
+    _, ok = check_json(FIXTURES / "vmcx" / "dm205_passes_vmcx.vmcx")
+    assert [f for f in ok if f["rule"] == "DM205"] == []
 
 
 def test_dm201_unknown_figure_is_silent(tmp_path):
