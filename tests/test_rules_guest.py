@@ -274,3 +274,14 @@ def test_explain_shows_the_guest_rules():
         assert result.exit_code == 0
         for section in ("What it does", "Why it matters", "Example", "Source"):
             assert section in result.output, (rule, section)
+
+
+def test_dm204_large_vm_names_the_kernel_limit(tmp_path):
+    body = "vm:\n  name: x\n  guest_os: rhel9\n  memory:\n    dynamic: true\n    startup: 4096MB\n    minimum: 1000MB\n    maximum: 128GB\n"
+    assert _messages(_vm(tmp_path, body), "DM204") == [
+        "minimum 1000 MB is not a multiple of 128 MB, which Linux guests with dynamic memory need "
+        "(memory hot-add into Red Hat Enterprise Linux 9 may fail); above 64 GiB, kernels without "
+        "the 2024 hv_balloon memory-block change cannot hot-add whatever the alignment"
+    ]
+    small = body.replace("128GB", "64GB")
+    assert _messages(_vm(tmp_path, small), "DM204")[0].endswith("may fail)")
