@@ -33,6 +33,14 @@ FIRES = [
              "(for Server Core, 1024 MB, name the guest OS win2k19-core)")],
     ),
     (
+        "dm201_fires_core.yaml",
+        "DM201",
+        [(5, "startup 768 MB is below the 1024 MB Windows Server 2022 (Server Core) needs to install; "
+             "setup and upgrades run with startup memory only, even with dynamic memory on"),
+         (9, "startup 512 MB is below the 1024 MB Windows Server 2012 R2 needs to install; "
+             "setup and upgrades run with startup memory only, even with dynamic memory on")],
+    ),
+    (
         "dm201_fires_linux.yaml",
         "DM201",
         [(5, "startup 1024 MB is below the 1536 MB Red Hat Enterprise Linux 9 needs to install; "
