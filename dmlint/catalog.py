@@ -69,6 +69,9 @@ class GuestOS:
     requires_generation: int | None
     requires_min_ram: int | None
     requires_source: str | None
+    requires_secure_boot: bool
+    requires_tpm: bool
+    requires_processors: int | None
     dm_128mb_multiples: Figure | None  # Linux only
     bpa_floors: Figure | None  # Windows only: does the BPA memory rule cover this guest
     other_options: tuple  # ((option, MB), ...) other installation options and their minimums
@@ -267,6 +270,9 @@ class Catalog:
             requires_generation=requires.get("generation"),
             requires_min_ram=requires.get("min_ram_mb"),
             requires_source=req_src,
+            requires_secure_boot=bool(requires.get("secure_boot")),
+            requires_tpm=bool(requires.get("tpm")),
+            requires_processors=requires.get("min_processors"),
             dm_128mb_multiples=self._flag(entry.get("dm_128mb_multiples")),
             bpa_floors=self._flag(entry.get("bpa_floors")),
             other_options=tuple(others),

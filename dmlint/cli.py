@@ -214,13 +214,23 @@ def rules_cmd(fmt, rules_dirs):
 @cli.command()
 @click.argument("rule_id")
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra rule-pack directory.")
-def explain(rule_id, rules_dirs):
+@click.option("--guest", "guest", default=None, metavar="ID", help="Also show the guest OS catalogue's figures for ID, with their sources.")
+def explain(rule_id, rules_dirs, guest):
     """Show a rule's documentation."""
     registry = _load_registry(rules_dirs)
     rule = registry.get(rule_id)
     if rule is None:
         raise UsageError(f"no rule {rule_id!r} (see `dmlint rules`)")
-    click.echo(f"{rule.id} {rule.name} ({rule.severity})\n\n{rule.summary}\n\n{rule.doc}\n\nSource: {rule.source}")
+    report = ""
+    if guest is not None:
+        from dmlint.catalog import load_catalog
+        from dmlint.guest_facts import describe_guest
+
+        text, problem = describe_guest(load_catalog(), guest)
+        if problem:
+            raise UsageError(problem)
+        report = f"\n\n{text}"
+    click.echo(f"{rule.id} {rule.name} ({rule.severity})\n\n{rule.summary}\n\n{rule.doc}\n\nSource: {rule.source}{report}")
 
 
 @cli.command()

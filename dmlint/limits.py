@@ -75,6 +75,9 @@ class HostVersion:
     max_source: dict  # generation -> URL
     default_config: tuple  # (major, minor)
     default_config_source: str
+    # (oldest, newest) configuration version the host runs, either end None = not known; None: no data
+    config_range: tuple | None = None
+    config_range_source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +191,13 @@ def build_limits(data) -> Limits:
             max_mb[gen] = _int(fig, "value", f"{where}.gen{gen}")
             max_src[gen] = _source(fig, f"{where}.gen{gen}")
         dcv = _need(entry, "default_config_version", where)
+        rng = entry.get("supported_config_versions")
+        config_range = None
+        if rng is not None:
+            ends = tuple(_config({"value": rng[k]}, f"{where}.supported_config_versions.{k}") if k in rng else None for k in ("min", "max"))
+            if ends == (None, None):
+                raise LimitsDataError(f"{DATA_FILE}: {where}.supported_config_versions has neither min nor max")
+            config_range = ends
         versions.append(
             HostVersion(
                 key=str(key),
@@ -196,6 +206,8 @@ def build_limits(data) -> Limits:
                 max_source=max_src,
                 default_config=_config(dcv, f"{where}.default_config_version"),
                 default_config_source=_source(dcv, f"{where}.default_config_version"),
+                config_range=config_range,
+                config_range_source=_source(rng, f"{where}.supported_config_versions") if rng is not None else None,
             )
         )
     for older, newer in zip(versions, versions[1:]):

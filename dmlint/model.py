@@ -67,6 +67,10 @@ class VM:
     weight: int = 50
     demand: int | None = None
     notes: str | None = None
+    # None: the input does not say (DM205 then reports them as not checked)
+    processors: int | None = None  # virtual processor count
+    secure_boot: bool | None = None
+    tpm: bool | None = None
     # field name -> where it was written; a field absent here falls back to `source`
     where: dict = field(default_factory=dict)
 

@@ -1,6 +1,6 @@
 """What it does
     Checks that the VM's guest_os names an operating system in dmlint's guest OS catalogue:
-    a libosinfo short-id (win2k19, ubuntu22.04, rhel9.4, sles15sp5, freebsd13.2) or an alias
+    a libosinfo short-id (win2k19, ubuntu22.04, rhel9.4, sle15sp5, freebsd13.2) or an alias
     ("Windows Server 2019", "RHEL 9"), optionally followed by an installation option (core,
     desktop, server), an architecture (x86, 32-bit, i686, x64) or an edition (professional,
     enterprise, datacenter ...). Case, spaces, hyphens and underscores do not matter. When the

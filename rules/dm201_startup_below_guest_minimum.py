@@ -2,7 +2,9 @@
     Checks that a VM's startup memory is at least the minimum RAM its guest OS needs to
     install (from the guest OS catalogue, by installation option and architecture). For
     Windows Server 2016 and later, which differ by installation option, the Desktop Experience
-    figure (2 GB) applies unless guest_os says core (win2k19-core: 512 MB).
+    figure (2 GB) applies unless guest_os says core (win2k19-core: 1 GB; win2k25-core: 2 GB).
+    Windows Server 2012 R2 takes 1 GB: its documented 512 MB minimum is known to fail setup
+    in a VM (KB2901152).
 
 Why it matters
     Microsoft's Dynamic Memory overview: when installing or upgrading the operating system of

@@ -5,7 +5,9 @@
     enabled for Dynamic Memory". The BPA has these rules for Windows Vista, 7, 8, 8.1 and
     Windows Server 2008, 2008 R2, 2012 and 2012 R2 guests; dmlint applies them to the
     catalogue's Windows 7, 8, 8.1, Server 2008 R2, 2012 and 2012 R2 (later Windows has no
-    such BPA rule, and DM201 covers its setup minimum).
+    such BPA rule, and DM201 covers its setup minimum). The BPA also has a lower floor for
+    Windows Server 2003 guests (minimum memory "at least 128 MB"); 2003, Vista and 2008 are
+    not in dmlint's guest catalogue, so neither that floor nor theirs is applied.
 
 Why it matters
     The BPA reports these as errors: "The guest operating system ... might not run or might

@@ -136,7 +136,9 @@ REQUIRED = (
     "win2k8r2 win2k12 win2k12r2 win2k16 win2k19 win2k22 win2k25 win7 win8 win8.1 win10 win11 "
     "rhel7 rhel7.0 rhel7.9 rhel8 rhel8.0 rhel8.10 rhel9 rhel9.0 centos7.0 centos8 centos-stream9 "
     "ubuntu16.04 ubuntu18.04 ubuntu20.04 ubuntu22.04 ubuntu24.04 debian10 debian11 debian12 "
-    "sles12 sles12sp5 sles15 sles15sp1 sles15sp6 freebsd11.0 freebsd12.4 freebsd13.2 freebsd14.0"
+    "rhel10 rhel10.0 centos-stream10 rocky8 rocky9 rocky10 almalinux8 almalinux9 almalinux10 ol7 ol8 ol9 "
+    "debian13 sles16.0 ubuntu26.04 freebsd15 freebsd15.0 "
+    "sles12 sles12sp5 sles15 sles15sp1 sles15sp6 sle15 sle15sp1 sle15sp7 freebsd11.0 freebsd12.4 freebsd13.2 freebsd14.0"
 ).split()
 
 
@@ -165,7 +167,12 @@ def test_required_versions_are_covered(cat, os_id):
         ("RHEL 8.10", "rhel8"),
         ("CentOS Stream 9", "centos-stream9"),
         ("centos7", "centos7.0"),
-        ("SLES 15 SP5", "sles15"),
+        ("SLES 15 SP5", "sle15"),
+        ("sles15sp5", "sle15"),
+        ("sle15sp5", "sle15"),
+        ("SLES 15 SP6", "sle15sp6"),
+        ("sles15sp6", "sle15sp6"),
+        ("sle15sp7", "sle15sp6"),
         ("Debian Bookworm", "debian12"),
         ("FreeBSD 13.2", "freebsd13"),
     ],
@@ -179,11 +186,75 @@ def test_installation_option_defaults_to_desktop_experience(cat):
     desktop = cat.guest("win2k19")
     assert (desktop.option, desktop.option_given, desktop.min_install_ram.value) == ("desktop", False, 2048)
     assert desktop.label == "Windows Server 2019 (Desktop Experience)"
-    assert desktop.other_options == (("core", 512),)
+    assert desktop.other_options == (("core", 1024),)
     core = cat.guest("win2k19-core")
-    assert (core.option, core.option_given, core.min_install_ram.value) == ("core", True, 512)
+    assert (core.option, core.option_given, core.min_install_ram.value) == ("core", True, 1024)
     assert cat.guest("Windows Server 2022 Datacenter Server Core").label == "Windows Server 2022 Datacenter (Server Core)"
     assert cat.guest("win2k16 desktop experience").min_install_ram.value == 2048
+
+
+# Figures corrected by issue 13 (each would fail with the old figure, shown in the comment).
+@pytest.mark.parametrize(
+    "text,mb",
+    [
+        ("win2k16-core", 1024),  # was 512: "1 GB for Server Core"
+        ("win2k19-core", 1024),  # was 512
+        ("win2k22-core", 1024),  # was 512
+        ("win2k25-core", 2048),  # was 512: "2 GB for Server Core"
+        ("win2k25", 2048),
+        ("win2k12r2", 1024),  # was 512: setup fails at 512 MB (KB2901152)
+        ("win2k12", 512),  # KB2901152 is about 2012 R2 only
+        ("ubuntu24.04-desktop", 3072),  # was 2048: osinfo ubuntu-24.04 3 GiB
+        ("ubuntu22.04-desktop", 2048),
+        ("sle15", 512),  # was 1024 (unverified): osinfo sle-15 ... sle-15.5 512 MiB
+        ("sle15sp5", 512),
+        ("sle15sp6", 1024),  # osinfo sle-15.6, sle-15.7 1 GiB
+        ("sle15sp7", 1024),
+        ("debian12", 780),  # was 256 (bullseye's table): the installer's absolute minimum
+        ("debian11", 256),
+    ],
+)
+def test_corrected_install_minimums(cat, text, mb):
+    assert cat.guest(text).min_install_ram.value == mb
+
+
+# Guests added by issue 13: (id, minimum MB, Dynamic Memory, status of the DM figure)
+@pytest.mark.parametrize(
+    "text,mb,dm,dm_status",
+    [
+        ("rhel10", 1536, True, "verified"),
+        ("rhel10.1", 1536, True, "verified"),
+        ("RHEL 10", 1536, True, "verified"),
+        ("centos-stream10", 2048, True, "inferred"),
+        ("rocky8", 1536, True, "inferred"),
+        ("Rocky Linux 9", 1536, True, "inferred"),
+        ("rocky10", 1536, True, "inferred"),
+        ("almalinux8", 1536, True, "inferred"),
+        ("AlmaLinux 9", 1536, True, "inferred"),
+        ("almalinux10", 1536, True, "inferred"),
+        ("ol7.9", 1024, True, "verified"),
+        ("Oracle Linux 8", 1536, True, "inferred"),
+        ("ol9.4", 1536, True, "inferred"),
+        ("debian13", 780, True, "inferred"),
+        ("Debian Trixie", 780, True, "inferred"),
+        ("sles16.0", 1024, True, "inferred"),
+        ("SLES 16", 1024, True, "inferred"),
+        ("ubuntu26.04-desktop", 3072, True, "inferred"),
+        ("freebsd15.0", None, False, "inferred"),
+        ("freebsd13.5", None, False, "verified"),  # the 06/2025 page covers 13.0-13.5 (was inferred)
+        ("freebsd14.4", None, False, "inferred"),
+    ],
+)
+def test_added_guests(cat, text, mb, dm, dm_status):
+    guest = cat.guest(text)
+    assert guest is not None, text
+    assert (guest.min_install_ram.value, guest.dynamic_memory.value, guest.dynamic_memory.status) == (mb, dm, dm_status)
+    assert guest.min_install_ram.source.startswith("https://")
+
+
+def test_added_linux_guests_refuse_32_bit_dynamic_memory(cat):
+    assert cat.resolve("debian13-x86")[1] == "guest OS 'debian13-x86': Debian 13 has no 32-bit (x86) release"
+    assert cat.guest("debian12-i386").dynamic_memory.value is False
 
 
 def test_editions_and_architectures(cat):
@@ -241,7 +312,8 @@ def test_suggestions(cat):
     assert cat.suggest("win2019") == ["win2k19"]
     # equal difflib ratios: the longer common prefix wins
     assert cat.suggest("rhel9.9") == ["rhel9.0", "rhel7.9", "rhel8.9"]
-    assert set(cat.suggest("debian13")) == {"debian10", "debian11", "debian12"}
+    near = cat.suggest("debian14")
+    assert len(near) == 3 and set(near) <= {"debian10", "debian11", "debian12", "debian13"}
     assert len(cat.suggest("ubuntu23.04", n=2)) == 2
     assert "Windows Server 2019" in cat.suggest("Windows Server 2091")  # an alias is offered as an alias
     assert cat.suggest("zzzzzzzz") == []

@@ -30,7 +30,15 @@ FIRES = [
         "DM201",
         [(6, "startup 1024 MB is below the 2048 MB Windows Server 2019 (Desktop Experience) needs to install; "
              "setup and upgrades run with startup memory only, even with dynamic memory on "
-             "(for Server Core, 512 MB, name the guest OS win2k19-core)")],
+             "(for Server Core, 1024 MB, name the guest OS win2k19-core)")],
+    ),
+    (
+        "dm201_fires_core.yaml",
+        "DM201",
+        [(5, "startup 768 MB is below the 1024 MB Windows Server 2022 (Server Core) needs to install; "
+             "setup and upgrades run with startup memory only, even with dynamic memory on"),
+         (9, "startup 512 MB is below the 1024 MB Windows Server 2012 R2 needs to install; "
+             "setup and upgrades run with startup memory only, even with dynamic memory on")],
     ),
     (
         "dm201_fires_linux.yaml",
@@ -76,8 +84,10 @@ FIRES = [
         "dm205_fires.yaml",
         "DM205",
         [
-            (4, "Windows 11 needs a generation 2 VM; this VM is generation 1"),
-            (6, "startup 2048 MB is below the 4096 MB Windows 11 requires in a VM"),
+            (4, "Windows 11 needs a generation 2 VM; this VM is generation 1"
+             "; Secure Boot, TPM and 2 vCPUs: not checked (the input does not carry them)"),
+            (6, "startup 2048 MB is below the 4096 MB Windows 11 requires in a VM"
+             "; Secure Boot, TPM and 2 vCPUs: not checked (the input does not carry them)"),
         ],
     ),
     (
@@ -149,11 +159,28 @@ def test_dm201_explicit_option_gets_no_hint(tmp_path):
     ]
 
 
-def test_dm201_core_below_512(tmp_path):
-    findings = _vm(tmp_path, "vm:\n  name: x\n  guest_os: Windows Server 2025 Core\n  memory:\n    startup: 256MB\n")
+def test_dm201_core_2025_needs_2gb(tmp_path):
+    # issue 13: "2 GB for Server Core" on the 2025 pivot; 1,024 MB in a VM fails (dmlint said 512 MB)
+    findings = _vm(tmp_path, "vm:\n  name: x\n  guest_os: Windows Server 2025 Core\n  memory:\n    startup: 1GB\n")
     assert _messages(findings, "DM201") == [
-        "startup 256 MB is below the 512 MB Windows Server 2025 (Server Core) needs to install; "
+        "startup 1024 MB is below the 2048 MB Windows Server 2025 (Server Core) needs to install; "
         "setup and upgrades run with startup memory only, even with dynamic memory on"
+    ]
+
+
+def test_dm201_core_2016_to_2022_needs_1gb(tmp_path):
+    for guest in ("win2k16-core", "win2k19-core", "win2k22-core"):
+        findings = _vm(tmp_path, f"vm:\n  name: x\n  guest_os: {guest}\n  memory:\n    startup: 900MB\n")
+        assert [m.split(" needs")[0] for m in _messages(findings, "DM201")] == [
+            f"startup 900 MB is below the 1024 MB Windows Server 20{guest[5:7]} (Server Core)"
+        ], guest
+
+
+def test_dm201_2012r2_setup_fails_at_512(tmp_path):
+    # KB2901152: setup fails on a VM with the 512 MB minimum; dmlint no longer passes it
+    findings = _vm(tmp_path, "vm:\n  name: x\n  guest_os: win2k12r2\n  memory:\n    startup: 512MB\n")
+    assert [m.split(";")[0] for m in _messages(findings, "DM201")] == [
+        "startup 512 MB is below the 1024 MB Windows Server 2012 R2 needs to install"
     ]
 
 
@@ -170,7 +197,20 @@ def test_dm201_client_32bit_figure(tmp_path):
 def test_dm201_defers_to_dm205_for_windows_11(tmp_path):
     findings = _vm(tmp_path, "vm:\n  name: x\n  guest_os: win11\n  memory:\n    startup: 2GB\n")
     assert _messages(findings, "DM201") == []
-    assert _messages(findings, "DM205") == ["startup 2048 MB is below the 4096 MB Windows 11 requires in a VM"]
+    assert _messages(findings, "DM205") == ["startup 2048 MB is below the 4096 MB Windows 11 requires in a VM" "; Secure Boot, TPM and 2 vCPUs: not checked (the input does not carry them)"]
+
+
+def test_dm205_vmcx_secure_boot_and_vcpus():
+    # VMCX exports carry secure_boot_enabled and settings/processors/count; a vTPM has no known key
+    _, findings = check_json(FIXTURES / "vmcx" / "dm205_fires_vmcx_one_vcpu.vmcx")
+    assert sorted((f["key"], f["message"]) for f in findings if f["rule"] == "DM205") == [
+        ("configuration/_ac6b8dc1-3257-4a70-b1b2-a9c9215659ad_/secure_boot_enabled",
+         "Windows 11 requires Secure Boot; it is off in this VM; TPM: not checked (the input does not carry them)"),
+        ("configuration/settings/processors/count",
+         "Windows 11 requires 2 or more virtual processors; this VM has 1; TPM: not checked (the input does not carry them)"),
+    ]
+    _, ok = check_json(FIXTURES / "vmcx" / "dm205_passes_vmcx.vmcx")
+    assert [f for f in ok if f["rule"] == "DM205"] == []
 
 
 def test_dm201_unknown_figure_is_silent(tmp_path):
@@ -179,7 +219,7 @@ def test_dm201_unknown_figure_is_silent(tmp_path):
     assert _messages(findings, "DM201") == []
     desktop = _vm(tmp_path, "vm:\n  name: x\n  guest_os: ubuntu24.04-desktop\n  memory:\n    startup: 1GB\n")
     assert _messages(desktop, "DM201") == [
-        "startup 1024 MB is below the 2048 MB Ubuntu 24.04 (Desktop) needs to install; "
+        "startup 1024 MB is below the 3072 MB Ubuntu 24.04 (Desktop) needs to install; "
         "setup and upgrades run with startup memory only, even with dynamic memory on"
     ]
 
@@ -242,3 +282,14 @@ def test_explain_shows_the_guest_rules():
         assert result.exit_code == 0
         for section in ("What it does", "Why it matters", "Example", "Source"):
             assert section in result.output, (rule, section)
+
+
+def test_dm204_large_vm_names_the_kernel_limit(tmp_path):
+    body = "vm:\n  name: x\n  guest_os: rhel9\n  memory:\n    dynamic: true\n    startup: 4096MB\n    minimum: 1000MB\n    maximum: 128GB\n"
+    assert _messages(_vm(tmp_path, body), "DM204") == [
+        "minimum 1000 MB is not a multiple of 128 MB, which Linux guests with dynamic memory need "
+        "(memory hot-add into Red Hat Enterprise Linux 9 may fail); above 64 GiB, kernels without "
+        "the 2024 hv_balloon memory-block change cannot hot-add whatever the alignment"
+    ]
+    small = body.replace("128GB", "64GB")
+    assert _messages(_vm(tmp_path, small), "DM204")[0].endswith("may fail)")

@@ -315,6 +315,8 @@ def vm_config(
     devices: int = 0,
     guid: int = 1,
     omit: tuple = (),
+    processors: int = 1,
+    secure_boot: bool | None = None,
 ) -> N:
     """A `configuration` tree shaped like Hyper-V's own (key names and types from the samples).
 
@@ -356,11 +358,13 @@ def vm_config(
             node("sgx", bool_("enabled", False), int_("size", 0)),
             node("vnuma", int_("max_size_per_node", 14310)),
         ),
-        node("processors", int_("count", 1)),
+        node("processors", int_("count", processors)),
         node("topology", int_("high_mmio_gap_mb", 512), int_("low_mmio_gap_mb", 128)),
         node("vnuma", bool_("enabled", True)),
     )
     kids = [props, settings]
+    if secure_boot is not None:  # the firmware node of the samples (formats/vmcx.md section 12)
+        kids.append(node("_ac6b8dc1-3257-4a70-b1b2-a9c9215659ad_", bool_("secure_boot_enabled", secure_boot)))
     manifest = node("manifest", int_("version", 512), int_("size", devices))
     for d in range(devices):
         dev_guid = _guid(guid * 1000 + d).lower()
@@ -452,7 +456,8 @@ FIXTURES = {
     "dm204_fires_vmcx.vmcx": _dyn(2000, 1000, 4000, notes="guest_os=ubuntu22.04"),
     "dm204_passes_vmcx.vmcx": _dyn(2048, 1024, 4096, notes="guest_os=ubuntu22.04"),
     "dm205_fires_vmcx.vmcx": dict(startup=4096, generation=1, notes="guest_os=win11"),
-    "dm205_passes_vmcx.vmcx": dict(startup=4096, generation=2, notes="guest_os=win11"),
+    "dm205_passes_vmcx.vmcx": dict(startup=4096, generation=2, notes="guest_os=win11", processors=2, secure_boot=True),
+    "dm205_fires_vmcx_one_vcpu.vmcx": dict(startup=4096, generation=2, notes="guest_os=win11", processors=1, secure_boot=False),
     "dm206_fires_vmcx.vmcx": _dyn(1024, 128, 4096, notes="Web front end. guest_os=win2k12r2"),
     "dm206_passes_vmcx.vmcx": _dyn(1024, 512, 4096, notes="guest_os=win2k12r2"),
 }

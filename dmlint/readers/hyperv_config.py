@@ -25,6 +25,12 @@ Mapping (hyperv-facts.md §1.2; Vagrant's import_vm_xml.ps1 reads the same eleme
     settings/memory/bank/limit                   -> maximum MB      (missing: None)
     settings/memory/bank/target_memory_buffer    -> buffer %        (missing: 20)
     settings/memory/bank/priority                -> weight          (missing: 5000, i.e. weight 50)
+    settings/processors/count                    -> processors      (missing: None, not checked)
+    FIRMWARE + secure_boot_enabled               -> secure_boot     (missing: None, not checked)
+
+FIRMWARE is the firmware device node `_ac6b8dc1-3257-4a70-b1b2-a9c9215659ad_/` of the VMCX
+samples (formats/vmcx.md section 12: true on Gen 2, false on Gen 1). Neither key is read from
+2012 R2 XML exports (hyperv_xml.py reads only the memory elements); a vTPM has no known key.
 
 Missing elements take Hyper-V's defaults: Packer-written `box.xml` files hold only
 dynamic_memory_enabled, limit, reservation and size (hashicorp/packer-plugin-hyperv,
@@ -51,6 +57,8 @@ from dmlint.model import VM, Location, Problem
 from dmlint.units import UnitError, parse_percent, parse_size
 
 BANK = "settings/memory/bank/"
+PROCESSORS = "settings/processors/count"
+SECURE_BOOT = "_ac6b8dc1-3257-4a70-b1b2-a9c9215659ad_/secure_boot_enabled"
 
 # record field -> (key, what the value is, in messages)
 SIZE_KEYS = {
@@ -251,5 +259,18 @@ def vm_from_values(values: dict, display: str, fmt: str, source: Location) -> tu
                 b.problems.append(Problem("DM003", f"weight ({BANK}priority): priority {number} is negative", loc, vm=name))
             else:
                 vm.weight = priority_to_weight(number)
+
+    raw, loc = b.get(PROCESSORS)
+    if raw is not None:
+        number = b.integer(PROCESSORS, raw, loc)
+        if number is not None and number >= 1:
+            vm.processors = number
+            where["processors"] = loc
+    raw, loc = b.get(SECURE_BOOT)
+    if raw is not None:
+        flag = b.boolean(SECURE_BOOT, raw, loc)
+        if flag is not None:
+            vm.secure_boot = flag
+            where["secure_boot"] = loc
 
     return vm, b.problems

@@ -36,8 +36,11 @@ PATHS = (
     "settings/memory/bank/limit",
     "settings/memory/bank/target_memory_buffer",
     "settings/memory/bank/priority",
+    "settings/processors/count",  # DM205
+    "_ac6b8dc1-3257-4a70-b1b2-a9c9215659ad_/secure_boot_enabled",  # DM205
 )
 WANTED = frozenset(PATHS)
+_PARENTS = tuple(dict.fromkeys(p.rsplit("/", 1)[0] for p in PATHS))
 
 
 def read(data: bytes, display: str) -> ParseResult:
@@ -76,9 +79,9 @@ def _read(data: bytes, display: str) -> ParseResult:
     if len(roots) > 1:
         result.problems.append(Problem("DM002", f"the file holds {len(roots)} '{ROOT}' root keys; a VM configuration has one", Location(display, 0, 0, key=ROOT)))
         return result
-    # the two nodes the VM record is made of, each visited once
+    # the nodes the VM record is made of, each visited once
     found: dict = {}
-    for parent_rel in ("properties", "settings/memory/bank"):
+    for parent_rel in _PARENTS:
         for parent in storage.find(f"{ROOT}/{parent_rel}"):
             for key in parent.children:
                 rel = f"{parent_rel}/{key.name}"

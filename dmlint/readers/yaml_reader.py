@@ -15,6 +15,7 @@ from functools import lru_cache
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from dmlint.limits import parse_config_version
 from dmlint.model import VM, Host, Location, ParseResult, Problem
 from dmlint.units import UnitError, parse_int, parse_percent, parse_size
 from dmlint.versions import normalise_version
@@ -223,6 +224,8 @@ def _build_vm(entry, path: tuple, conv: _Converter, display: str, problems: list
     version = normalise_version(entry.get("hyperv_version"))
     if version:
         vm.hyperv_version = version
+    if "config_version" in entry:
+        vm.config_version = _config_version(entry["config_version"], _loc(conv, display, path + ("config_version",)), vm, problems)
     for key in ("guest_os", "host", "notes"):
         if isinstance(entry.get(key), str):
             setattr(vm, key, entry[key])
@@ -247,6 +250,18 @@ def _build_vm(entry, path: tuple, conv: _Converter, display: str, problems: list
             except UnitError as exc:
                 problems.append(Problem("DM003", f"{attr}: {exc}", loc, vm=name))
     return vm
+
+
+def _config_version(raw, loc: Location, vm: VM, problems: list) -> str | None:
+    """'9.0' / 9.0 -> '9.0'; anything else is DM002 (a wrong type is already reported by the schema)."""
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+        return None
+    cv = parse_config_version(raw) if not isinstance(raw, int) or raw < 256 else None
+    vm.where["config_version"] = loc
+    if cv is None:
+        problems.append(Problem("DM002", f"config_version: {raw!r} is not a configuration version (major.minor, e.g. 9.0)", loc, vm=vm.name))
+        return None
+    return f"{cv[0]}.{cv[1]}"
 
 
 def _build_host(entry, path: tuple, conv: _Converter, display: str, problems: list) -> Host | None:
