@@ -19,6 +19,11 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 class UsageError(click.ClickException):
     exit_code = EXIT_USAGE
 
+    def __init__(self, message: str):
+        from dmlint.report.escape import human
+
+        super().__init__(human(message))  # names and keys from a checked repository's config
+
 
 def _split(values) -> list[str]:
     out = []
@@ -193,19 +198,23 @@ def _baseline_note(matched: int, stale: int, path: str) -> str:
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra rule-pack directory.")
 def rules_cmd(fmt, rules_dirs):
     """List every rule: built-in and plugins."""
+    from dmlint.report.escape import human
+
     registry = _load_registry(rules_dirs)
     if fmt == "json":
         import json
 
-        click.echo(json.dumps([r.as_dict() for r in registry.all()], indent=2))
+        from dmlint.report.escape import json_safe
+
+        click.echo(json_safe(json.dumps([r.as_dict() for r in registry.all()], indent=2)))
         return
     if fmt == "markdown":
         click.echo("| ID | name | severity | what it reports |\n| --- | --- | --- | --- |")
         for r in registry.all():
-            summary = r.summary.replace("|", "\\|")
+            summary = human(r.summary).replace("|", "\\|")
             click.echo(f"| {r.id} | {r.name} | {r.severity} | {summary} |")
         return
-    rows = [(r.id, r.name, str(r.severity), r.summary) for r in registry.all()]
+    rows = [(r.id, r.name, str(r.severity), human(r.summary)) for r in registry.all()]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
         click.echo(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]}")
@@ -220,7 +229,9 @@ def explain(rule_id, rules_dirs):
     rule = registry.get(rule_id)
     if rule is None:
         raise UsageError(f"no rule {rule_id!r} (see `dmlint rules`)")
-    click.echo(f"{rule.id} {rule.name} ({rule.severity})\n\n{rule.summary}\n\n{rule.doc}\n\nSource: {rule.source}")
+    from dmlint.report.escape import human, human_lines
+
+    click.echo(f"{rule.id} {rule.name} ({rule.severity})\n\n{human(rule.summary)}\n\n{human_lines(rule.doc)}\n\nSource: {human(rule.source)}")
 
 
 @cli.command()
@@ -245,9 +256,10 @@ def show(paths, fmt, config_path, exclude):
     result, _ = _common_run(paths, settings, cfg_path, select=("DM0",), ignore=(), hyperv_version=None, exclude=exclude, rules_dirs=(), jobs=None)
     click.echo(render_records(result.vms, result.hosts, fmt), nl=False)
     for f in result.findings:
+        from dmlint.report.escape import human
         from dmlint.report.text import where
 
-        click.echo(f"{where(f.location)}: {f.rule} {f.message}", err=True)
+        click.echo(f"{where(f.location)}: {f.rule} {human(f.message)}", err=True)
 
 
 @cli.command()

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from dmlint import __version__
 from dmlint.baseline import fingerprints
 from dmlint.model import Severity
+from dmlint.report.escape import json_safe
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "dmlintIdentity/v1"
@@ -130,4 +131,4 @@ def to_sarif(findings, registry=None) -> dict:
 
 
 def render(findings, registry=None) -> str:
-    return json.dumps(to_sarif(findings, registry), indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(to_sarif(findings, registry), indent=2, ensure_ascii=False)) + "\n"

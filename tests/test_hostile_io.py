@@ -1,0 +1,200 @@
+"""Issue 12, I/O and output holes: what a pull request can put in file names, VM names, special
+files and plugins must not fool, hang or crash the CI that lints it.
+
+Each test is the attack first (it failed before its fix). Runs that could hang go through a
+subprocess with a timeout (`run_dmlint`), so a regression fails instead of stalling the suite;
+it also reports the child's peak RSS and CPU time, and every such case asserts the 256 MB bound
+(the strict <= 1 s figure is measured in tests/benchmarks/bench_hostile_io.py, not here).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from conftest import run_cli
+
+MAX_RSS_MB = 256  # issue 12: every hostile case stays within 256 MB
+HANG_TIMEOUT_S = 60  # a hang guard, far above the ~0.3 s a case takes: not a timing assertion
+
+# one name carrying every way to reach a CI log or a terminal: a newline then a workflow command,
+# a legacy `##[` command (the runner matches it anywhere in a line), an ANSI escape, a C1 CSI,
+# a Unicode line separator, a right-to-left override
+HOSTILE = "x\n::error file=x::pwned \x1b[31mred ##[error]legacy \u2028sep \x9bC1 \u202eRTL\r\n::warning::two"
+DM102_VM = {"name": HOSTILE, "memory": {"dynamic": True, "startup": 1024, "minimum": 2048, "maximum": 4096}}
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+    rss_mb: float
+    cpu_s: float
+
+
+def run_dmlint(*args, cwd=None, timeout=HANG_TIMEOUT_S, user=None, stdin=subprocess.DEVNULL) -> Run:
+    """`python -m dmlint ARGS` in a child process; its own peak RSS and CPU time from wait4."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([sys.executable, "-m", "dmlint", *map(os.fsdecode, args)], cwd=cwd, stdout=out, stderr=err,
+                                stdin=stdin, user=user, env={**os.environ, "PYTHONDONTWRITEBYTECODE": ""})
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        run = Run(code, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"),
+                  usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
+    if code == -9:
+        pytest.fail(f"dmlint {' '.join(map(os.fsdecode, args))} hung (killed after {timeout} s)")
+    assert run.rss_mb <= MAX_RSS_MB, f"peak RSS {run.rss_mb:.0f} MB"
+    assert "Traceback" not in run.stderr, run.stderr
+    return run
+
+
+def _vm_file(tmp_path, vm=DM102_VM, name="vm.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps({"vm": vm}), encoding="utf-8")
+    return path
+
+
+def _assert_no_injection(text: str, *, github: bool = False) -> None:
+    """No line a CI runner reads as a workflow command, no raw control or separator character."""
+    for line in text.splitlines():
+        stripped = line.lstrip()
+        if github:
+            assert re.match(r"::(error|warning|notice) file=[^:]*::", line), line
+        else:
+            assert not stripped.startswith("::"), line
+    assert "##[" not in text
+    bad = [c for c in text if (not c.isprintable() and c not in "\n") or c in "\u2028\u2029\x85"]
+    assert not bad, bad
+
+
+# --- hole 3: workflow-command injection and terminal escapes ------------------------------------
+
+
+def test_text_output_escapes_a_hostile_vm_name(tmp_path):
+    path = _vm_file(tmp_path)
+    result = run_cli("check", "--no-color", path)
+    assert result.exit_code == 1
+    _assert_no_injection(result.output)
+    assert "DM102" in result.output and "x\\n::error file=x::pwned \\x1b[31mred ##\\[error]legacy \\u2028sep" in result.output
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "gitlab", "junit", "github"])
+def test_machine_formats_escape_a_hostile_vm_name(tmp_path, fmt):
+    path = _vm_file(tmp_path)
+    result = run_cli("check", "--format", fmt, path)
+    assert result.exit_code == 1
+    _assert_no_injection(result.output, github=fmt == "github")
+    if fmt == "json":
+        assert [f["vm"] for f in json.loads(result.output)] == [HOSTILE]  # the value itself survives intact
+    elif fmt == "sarif":
+        assert json.loads(result.output)["runs"][0]["results"][0]["properties"]["vm"] == HOSTILE
+    elif fmt == "gitlab":
+        assert HOSTILE.replace("\r", "") in json.loads(result.output)[0]["description"].replace("\r", "")
+    elif fmt == "junit":
+        suite = etree.fromstring(result.output.encode())
+        assert "##[error]legacy \u2028sep \x9bC1 \u202eRTL" in suite.find(".//testcase").get("name")  # exact in attributes
+        assert "x\\n::error file=x::pwned \\x1b[31mred ##\\[error]" in suite.find(".//failure").text  # one line in text
+
+
+def test_a_file_named_like_a_workflow_command_does_not_start_a_line(tmp_path, monkeypatch):
+    name = "::error file=x::pwned.yaml"
+    _vm_file(tmp_path, dict(DM102_VM, name="plain"), name=name)
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("check", "--no-color", ".")
+    assert result.exit_code == 1
+    _assert_no_injection(result.output)
+    assert f"./{name}:1:" in result.output
+
+
+def _fleet_file(tmp_path) -> Path:
+    doc = {
+        "hosts": [{"name": HOSTILE, "memory": "4GB", "cluster": "::error::c\n::error::d"}],
+        "vms": [{"name": "::error::vm", "host": HOSTILE, "memory": {"startup": "8GB"}}],
+    }
+    path = tmp_path / "fleet.yaml"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_fleet_table_escapes_host_and_cluster_names(tmp_path):
+    result = run_cli("fleet", _fleet_file(tmp_path))
+    assert result.exit_code == 1
+    _assert_no_injection(result.output)
+    assert "x\\n::error" in result.output
+
+
+def test_fleet_html_escapes_markup_and_control_characters(tmp_path):
+    html = tmp_path / "fleet.html"
+    run_cli("fleet", "--html", html, _fleet_file(tmp_path))
+    page = html.read_text(encoding="utf-8")
+    _assert_no_injection(page)
+    assert "<script" not in page and "x\\n::error file=x::pwned \\x1b[31mred" in page
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv"])
+def test_show_escapes_names(tmp_path, fmt):
+    result = run_cli("show", "--format", fmt, _fleet_file(tmp_path))
+    _assert_no_injection(result.stdout)
+    assert "x\\n::error" in result.stdout
+
+
+def test_show_json_keeps_the_exact_name(tmp_path):
+    result = run_cli("show", "--format", "json", _fleet_file(tmp_path))
+    assert json.loads(result.stdout)["hosts"][0]["name"] == HOSTILE
+    assert "##[" not in result.stdout
+
+
+HOSTILE_RULE = '''"""What it does
+    \x1b]0;title\x07 a docstring with escapes
+::error::in the doc
+"""
+ID = "ORG901"
+NAME = "hostile-rule"
+SEVERITY = "warning"
+SUMMARY = "summary \\x1b[2J\\n::error::from the summary"
+SOURCE = "https://example.invalid/rules"
+
+
+def check(vm, ctx):
+    yield None, "message \\x1b[2J\\n::error::from the message"
+'''
+
+
+def test_explain_and_rules_escape_a_plugin_rule(tmp_path):
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "org901.py").write_text(HOSTILE_RULE, encoding="utf-8")
+    explained = run_cli("explain", "--rules", pack, "ORG901")
+    assert explained.exit_code == 0
+    _assert_no_injection(explained.output)
+    assert "\\x1b[2J\\n::error::from the summary" in explained.output
+    listed = run_cli("rules", "--rules", pack)
+    _assert_no_injection(listed.output)
+    checked = run_cli("check", "--no-color", "--rules", pack, _vm_file(tmp_path, dict(DM102_VM, name="plain")))
+    _assert_no_injection(checked.output)
+
+
+def test_a_config_error_naming_a_hostile_key_is_escaped(tmp_path):
+    (tmp_path / "c.yaml").write_text(json.dumps({"per-file-ignores": {"a\n::error::pwned": 5}}), encoding="utf-8")
+    result = run_cli("check", "--config", tmp_path / "c.yaml", _vm_file(tmp_path))
+    assert result.exit_code == 2
+    _assert_no_injection(result.output)
+    assert "a\\n::error::pwned" in result.output
