@@ -198,3 +198,94 @@ def test_a_config_error_naming_a_hostile_key_is_escaped(tmp_path):
     assert result.exit_code == 2
     _assert_no_injection(result.output)
     assert "a\\n::error::pwned" in result.output
+
+
+# --- hole 4: special files are never read --------------------------------------------------------
+
+GOOD = {"name": "good", "memory": {"dynamic": True, "startup": 1024, "minimum": 2048, "maximum": 4096}}
+
+
+def _json_findings(run: Run) -> list:
+    assert run.code in (0, 1), run.stderr
+    return json.loads(run.stdout)
+
+
+def _tree_with(tmp_path, make_special) -> Path:
+    """tmp/repo/{good.yaml, special.yaml}: the other file must still be checked."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _vm_file(repo, GOOD, name="good.yaml")
+    make_special(repo / "special.yaml")
+    return repo
+
+
+def _assert_special_is_dm001(findings, name="special.yaml", kind="a FIFO"):
+    by_rule = {(f["rule"], Path(f["path"]).name) for f in findings}
+    assert ("DM102", "good.yaml") in by_rule  # the other file is still checked
+    (dm001,) = [f for f in findings if f["rule"] == "DM001"]
+    assert Path(dm001["path"]).name == name
+    assert dm001["message"] == f"not a regular file ({kind}): not read"
+
+
+def test_fifo_found_in_a_walk_is_dm001_not_a_hang(tmp_path):
+    repo = _tree_with(tmp_path, os.mkfifo)
+    _assert_special_is_dm001(_json_findings(run_dmlint("check", "--format", "json", repo)))
+
+
+def test_fifo_named_on_the_command_line_is_dm001(tmp_path):
+    repo = _tree_with(tmp_path, os.mkfifo)
+    run = run_dmlint("check", "--format", "json", repo / "special.yaml", repo / "good.yaml")
+    _assert_special_is_dm001(_json_findings(run))
+
+
+def test_symlink_to_dev_stdin_is_not_read(tmp_path):
+    repo = _tree_with(tmp_path, lambda p: p.symlink_to("/dev/stdin"))
+    # stdin is a pipe nobody writes to: reading it would block forever
+    r, w = os.pipe()
+    try:
+        run = run_dmlint("check", "--format", "json", repo, stdin=r)
+    finally:
+        os.close(r)
+        os.close(w)
+    _assert_special_is_dm001(_json_findings(run))
+
+
+def test_symlink_to_a_device_is_dm001(tmp_path):
+    repo = _tree_with(tmp_path, lambda p: p.symlink_to("/dev/zero"))
+    _assert_special_is_dm001(_json_findings(run_dmlint("check", "--format", "json", repo)), kind="a character device")
+
+
+@pytest.mark.parametrize("option", ["--baseline", "--config"])
+def test_baseline_or_config_fifo_is_exit_2(tmp_path, option):
+    fifo = tmp_path / "special.json"
+    os.mkfifo(fifo)
+    run = run_dmlint("check", option, fifo, _vm_file(tmp_path, GOOD))
+    assert run.code == 2
+    assert f"{fifo}: not a regular file (a FIFO)" in run.stderr
+
+
+@pytest.mark.parametrize("option", ["--baseline", "--config"])
+def test_baseline_or_config_dev_zero_is_exit_2(tmp_path, option):
+    run = run_dmlint("check", option, "/dev/zero", _vm_file(tmp_path, GOOD))
+    assert run.code == 2
+    assert "/dev/zero: not a regular file (a character device)" in run.stderr
+
+
+@pytest.mark.parametrize("option,name", [("--baseline", "big.json"), ("--config", "big.yaml")])
+def test_baseline_or_config_over_the_size_bound_is_exit_2_unread(tmp_path, option, name):
+    from dmlint.readers import MAX_FILE_BYTES
+
+    big = tmp_path / name
+    with open(big, "wb") as fh:
+        fh.truncate(MAX_FILE_BYTES + 1)  # sparse: costs no disk, and is never read
+    run = run_dmlint("check", option, big, _vm_file(tmp_path, GOOD))
+    assert run.code == 2
+    assert f"{big}: file is larger than 64 MB" in run.stderr
+
+
+@pytest.mark.parametrize("name", [".dmlint.yaml", "pyproject.toml"])
+def test_a_fifo_config_in_the_cwd_is_exit_2(tmp_path, name):
+    os.mkfifo(tmp_path / name)
+    run = run_dmlint("check", _vm_file(tmp_path, GOOD), cwd=tmp_path)
+    assert run.code == 2
+    assert f"{name}: not a regular file (a FIFO)" in run.stderr
