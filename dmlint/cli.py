@@ -173,8 +173,10 @@ def check(paths, fmt, output, select, ignore, fail_on, hyperv_version, exclude, 
     if known is not None and fmt == "text":
         text += _baseline_note(baselined, len(known) - baselined, baseline_path)
     if output:
+        from dmlint.safeio import write_atomic
+
         try:
-            Path(output).write_text(text, encoding="utf-8")
+            write_atomic(output, text)  # a failure leaves the previous report whole
         except OSError as exc:
             raise UsageError(f"cannot write {output}: {exc.strerror}") from None
     else:
@@ -283,8 +285,10 @@ def fleet(paths, fmt, html_path, fail_on, ignore, exclude, config_path):
     if html_path:
         from dmlint.fleet.html import render
 
+        from dmlint.safeio import write_atomic
+
         try:
-            Path(html_path).write_text(render(fleet_result, [f for f in findings if f.rule.startswith("DM3")]), encoding="utf-8")
+            write_atomic(html_path, render(fleet_result, [f for f in findings if f.rule.startswith("DM3")]))
         except OSError as exc:
             raise UsageError(f"cannot write {html_path}: {exc.strerror}") from None
     text = render_json(fleet_result, findings) if fmt == "json" else render_text(fleet_result, findings)

@@ -43,11 +43,11 @@ class Run:
     cpu_s: float
 
 
-def run_dmlint(*args, cwd=None, timeout=HANG_TIMEOUT_S, user=None, stdin=subprocess.DEVNULL) -> Run:
+def run_dmlint(*args, cwd=None, timeout=HANG_TIMEOUT_S, prefix=(), stdin=subprocess.DEVNULL) -> Run:
     """`python -m dmlint ARGS` in a child process; its own peak RSS and CPU time from wait4."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([sys.executable, "-m", "dmlint", *map(os.fsdecode, args)], cwd=cwd, stdout=out, stderr=err,
-                                stdin=stdin, user=user, env={**os.environ, "PYTHONDONTWRITEBYTECODE": ""})
+        proc = subprocess.Popen([*prefix, sys.executable, "-m", "dmlint", *map(os.fsdecode, args)], cwd=cwd, stdout=out,
+                                stderr=err, stdin=stdin, env=os.environ)
         timer = threading.Timer(timeout, proc.kill)
         timer.start()
         try:
@@ -289,3 +289,169 @@ def test_a_fifo_config_in_the_cwd_is_exit_2(tmp_path, name):
     run = run_dmlint("check", _vm_file(tmp_path, GOOD), cwd=tmp_path)
     assert run.code == 2
     assert f"{name}: not a regular file (a FIFO)" in run.stderr
+
+
+# --- hole 6: crashes: non-UTF-8 names, unreadable directories, broken config --------------------
+
+RAW_NAME = b"caf\xe9-\xff.yaml"  # Latin-1 bytes: not UTF-8
+
+
+def _raw_tree(tmp_path) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / os.fsdecode(RAW_NAME)).write_text(json.dumps({"vm": DM102_VM | {"name": "raw"}}), encoding="utf-8")
+    _vm_file(repo, GOOD, name="good.yaml")
+    return repo
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "gitlab", "junit", "github"])
+def test_non_utf8_file_name_in_every_format(tmp_path, fmt):
+    repo = _raw_tree(tmp_path)
+    run = run_dmlint("check", "--no-color", "--format", fmt, ".", cwd=repo)
+    assert run.code == 1, run.stderr
+    out = run.stdout
+    if fmt in ("text", "github", "junit"):
+        assert "caf\\xe9-\\xff.yaml" in out  # the bytes, escaped
+    elif fmt == "sarif":
+        uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in json.loads(out)["runs"][0]["results"]}
+        assert uris == {"caf%E9-%FF.yaml", "good.yaml"}  # RFC 3986: the original bytes, percent-encoded
+    else:
+        paths = {f["path"] if fmt == "json" else f["location"]["path"] for f in json.loads(out)}
+        assert paths == {os.fsdecode(RAW_NAME), "good.yaml"}  # surrogateescape: os.fsencode gives the bytes back
+    assert "good" in out
+
+
+def test_non_utf8_file_name_with_output_and_baseline(tmp_path):
+    repo = _raw_tree(tmp_path)
+    report = tmp_path / "report.sarif"
+    run = run_dmlint("check", "--format", "sarif", "--output", report, ".", cwd=repo)
+    assert run.code == 1 and "caf%E9" in report.read_text(encoding="utf-8")
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text("previous content\n")
+    run = run_dmlint("check", "--write-baseline", baseline, ".", cwd=repo)
+    assert run.code == 0, run.stderr
+    assert json.loads(baseline.read_text(encoding="utf-8"))["findings"][0]["path"] == os.fsdecode(RAW_NAME)
+    run = run_dmlint("check", "--baseline", baseline, ".", cwd=repo)
+    assert run.code == 0, run.stdout  # every finding, the non-UTF-8 file's too, matched the baseline
+
+
+@pytest.mark.parametrize("option", ["--output", "--write-baseline"])
+def test_a_failed_write_leaves_the_old_file_whole(tmp_path, monkeypatch, option):
+    target = tmp_path / "out.json"
+    target.write_text("the previous report\n")
+
+    def fail(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    result = run_cli("check", option, target, _vm_file(tmp_path, GOOD))
+    assert result.exit_code == 2 and "No space left on device" in result.output
+    assert target.read_text() == "the previous report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json", "vm.yaml"]  # no temporary file left
+
+
+def test_fleet_html_is_written_atomically(tmp_path, monkeypatch):
+    target = tmp_path / "fleet.html"
+    target.write_text("old page")
+    monkeypatch.setattr(os, "replace", lambda src, dst: (_ for _ in ()).throw(OSError(5, "Input/output error")))
+    result = run_cli("fleet", "--html", target, _fleet_file(tmp_path))
+    assert result.exit_code == 2 and target.read_text() == "old page"
+
+
+def _deny_scandir(monkeypatch, denied: Path):
+    """Root ignores permission bits, so the in-process tests make os.scandir (which os.walk uses)
+    fail for one directory as a chmod 000 would for a normal user."""
+    real = os.scandir
+
+    def scandir(path="."):
+        if os.path.abspath(os.fspath(path)) == str(denied):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_unreadable_directory_in_a_walk_is_dm001(tmp_path, monkeypatch):
+    repo = _tree_with(tmp_path, lambda p: None)
+    (repo / "locked").mkdir()
+    _vm_file(repo / "locked", GOOD, name="hidden.yaml")
+    _deny_scandir(monkeypatch, repo / "locked")
+    result = run_cli("check", "--format", "json", repo)
+    findings = json.loads(result.output)
+    assert {(f["rule"], Path(f["path"]).name) for f in findings} == {("DM102", "good.yaml"), ("DM001", "locked")}
+    (dm001,) = [f for f in findings if f["rule"] == "DM001"]
+    assert dm001["message"] == "cannot read directory: Permission denied: its files are not checked"
+
+
+def _without_dac_override() -> list:
+    """A command prefix under which chmod 000 means something. Root passes permission checks
+    through CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH; util-linux's setpriv drops both from the
+    bounding set, so the child, still root, is refused like any user."""
+    if os.geteuid() != 0:
+        return []
+    import shutil
+
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv (util-linux): permission bits cannot be tested for real")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--"]
+
+
+def test_unreadable_directory_with_real_permissions(tmp_path):
+    """The same with real permission bits (as root: without the capabilities that bypass them)."""
+    prefix = _without_dac_override()
+    base = tmp_path
+    locked = base / "locked"
+    try:
+        _vm_file(base, GOOD, name="good.yaml")
+        locked = base / "locked"
+        locked.mkdir()
+        _vm_file(locked, GOOD, name="hidden.yaml")
+        locked.chmod(0)
+        walked = run_dmlint("check", "--format", "json", base, prefix=prefix)
+        assert {(f["rule"], Path(f["path"]).name) for f in _json_findings(walked)} == {("DM102", "good.yaml"), ("DM001", "locked")}
+        named = run_dmlint("check", "--format", "json", locked / "hidden.yaml", base / "good.yaml", prefix=prefix)
+        findings = _json_findings(named)
+        assert {(f["rule"], Path(f["path"]).name) for f in findings} == {("DM102", "good.yaml"), ("DM001", "hidden.yaml")}
+        assert "cannot read file: Permission denied" in [f["message"] for f in findings if f["rule"] == "DM001"]
+    finally:
+        locked.chmod(0o755)
+
+
+def test_file_named_inside_an_unreadable_directory_does_not_crash_discover(tmp_path, monkeypatch):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    target = locked / "vm.yaml"
+    real_stat = os.stat
+
+    def stat(path, *a, **kw):
+        if os.fspath(path).startswith(str(locked) + os.sep):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_stat(path, *a, **kw)
+
+    monkeypatch.setattr(os, "stat", stat)
+    result = run_cli("check", "--format", "json", target, _vm_file(tmp_path, GOOD))
+    findings = json.loads(result.output)
+    assert {(f["rule"], Path(f["path"]).name, f["message"]) for f in findings if f["rule"] == "DM001"} == {
+        ("DM001", "vm.yaml", "cannot read file: Permission denied")}
+    assert "DM102" in {f["rule"] for f in findings}
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"[tool.dmlint\nselect = 1\n", "pyproject.toml: Expected ']'"),
+    ("[tool.dmlint]\nselect = ['DM1']\n".encode("utf-16"), "pyproject.toml: not UTF-8 text"),
+    (b"a = " + b"[" * 100_000, "pyproject.toml: nested too deeply to parse"),
+    (b"[tool]\ndmlint = 5\n", "pyproject.toml: [tool.dmlint] must be a table"),
+])
+def test_a_broken_pyproject_in_the_cwd_is_exit_2_naming_it(tmp_path, content, message):
+    (tmp_path / "pyproject.toml").write_bytes(content)
+    run = run_dmlint("check", _vm_file(tmp_path, GOOD), cwd=tmp_path)
+    assert run.code == 2
+    assert message in run.stderr
+
+
+def test_jobs_in_a_repository_config_is_bounded_like_the_option(tmp_path):
+    (tmp_path / ".dmlint.yaml").write_text("jobs: 120\n")
+    run = run_dmlint("check", _vm_file(tmp_path, GOOD), cwd=tmp_path)
+    assert run.code == 2
+    assert ".dmlint.yaml: jobs: 120 is greater than the maximum of 64" in run.stderr

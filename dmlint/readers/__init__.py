@@ -36,9 +36,24 @@ def read_bytes(data: bytes, display: str, fmt: str) -> ParseResult:
     return result
 
 
+def _unlistable_directory(path, display: str) -> ParseResult:
+    import os
+
+    try:
+        with os.scandir(path):
+            return ParseResult(ours=False)
+    except OSError as exc:
+        result = ParseResult()
+        result.problems.append(Problem("DM001", f"cannot read directory: {exc.strerror or exc}: its files are not checked", Location(display, 0, 0)))
+        return result
+
+
 def read_file(path, display: str, fmt: str) -> ParseResult:
     """Read a file (never writing to it) and parse it. Only a regular file is read, up to
-    MAX_FILE_BYTES (dmlint.safeio.read_regular): a FIFO or device is DM001, never opened."""
+    MAX_FILE_BYTES (dmlint.safeio.read_regular): a FIFO or device is DM001, never opened.
+    A "directory" candidate is one the walk could not list: DM001 if it still cannot be."""
+    if fmt == "directory":
+        return _unlistable_directory(path, display)
     try:
         data = read_regular(path, MAX_FILE_BYTES)
     except NotRegular as exc:
