@@ -455,3 +455,87 @@ def test_jobs_in_a_repository_config_is_bounded_like_the_option(tmp_path):
     run = run_dmlint("check", _vm_file(tmp_path, GOOD), cwd=tmp_path)
     assert run.code == 2
     assert ".dmlint.yaml: jobs: 120 is greater than the maximum of 64" in run.stderr
+
+
+# --- hole 7: plugin containment ---------------------------------------------------------------
+
+RULE_HEAD = '''"""What it does
+    A test plugin rule.
+"""
+import sys
+
+ID = "{id}"
+NAME = "{name}"
+SEVERITY = "warning"
+SUMMARY = "a plugin rule under test"
+SOURCE = "https://example.invalid/rules"
+SCOPE = "{scope}"
+'''
+
+
+def _pack(tmp_path, body: str, rule_id="ORG950", name="plugin-under-test", scope="vm", top="") -> Path:
+    pack = tmp_path / "pack"
+    pack.mkdir(exist_ok=True)
+    (pack / f"{rule_id.lower()}.py").write_text(RULE_HEAD.format(id=rule_id, name=name, scope=scope) + top + body, encoding="utf-8")
+    return pack
+
+
+def _internal_errors(findings, rule_id="ORG950") -> list[str]:
+    return [f["message"] for f in findings if f["rule"] == rule_id and f["message"].startswith(f"internal error in rule {rule_id}")]
+
+
+def test_a_rule_that_prints_does_not_corrupt_json_stdout(tmp_path):
+    pack = _pack(tmp_path, "def check(vm, ctx):\n    print('noise from check')\n    yield None, 'checked'\n",
+                 top="print('noise at import')\n")
+    run = run_dmlint("check", "--format", "json", "--rules", pack, _vm_file(tmp_path, GOOD))
+    findings = json.loads(run.stdout)  # valid JSON: the prints went elsewhere
+    assert ("ORG950", "checked") in {(f["rule"], f["message"]) for f in findings}
+    assert "noise at import" in run.stderr and "noise from check" in run.stderr
+
+
+@pytest.mark.parametrize("raise_", ["sys.exit(0)", "raise SystemExit(3)", "raise GeneratorExit", "raise BaseException('odd')"])
+def test_system_exit_in_check_is_a_finding_not_the_exit_code(tmp_path, raise_):
+    pack = _pack(tmp_path, f"def check(vm, ctx):\n    {raise_}\n    yield None, 'never'\n")
+    run = run_dmlint("check", "--format", "json", "--rules", pack, _vm_file(tmp_path, GOOD))
+    assert run.code == 1
+    findings = json.loads(run.stdout)
+    (message,) = _internal_errors(findings)
+    assert "ORG950" in message and ("SystemExit" in message or "Exit" in message or "BaseException" in message)
+    assert "DM102" in {f["rule"] for f in findings}  # the built-in rules still ran
+
+
+def test_system_exit_at_import_is_exit_2_naming_the_rule_file(tmp_path):
+    pack = _pack(tmp_path, "def check(vm, ctx):\n    yield None, 'never'\n", top="sys.exit(0)\n")
+    run = run_dmlint("check", "--format", "json", "--rules", pack, _vm_file(tmp_path, GOOD))
+    assert run.code == 2  # not 0: a rule pack cannot make the run pass by exiting
+    assert f"{pack / 'org950.py'}: failed to load: SystemExit" in run.stderr
+
+
+@pytest.mark.parametrize("item", ["'just a string'", "('memory', 42)", "(['a'], 'message')", "('a', 'b', 'c')", "None"])
+def test_a_finding_of_the_wrong_shape_is_a_finding_naming_the_rule(tmp_path, item):
+    pack = _pack(tmp_path, f"def check(vm, ctx):\n    yield {item}\n")
+    run = run_dmlint("check", "--format", "json", "--rules", pack, _vm_file(tmp_path, GOOD), _vm_file(tmp_path, dict(GOOD, name="two"), name="two.yaml"))
+    findings = json.loads(run.stdout)
+    messages = _internal_errors(findings)
+    assert len(messages) == 2 and all("yielded" in m and "(field, message)" in m for m in messages), messages
+    assert [f["rule"] for f in findings].count("DM102") == 2
+
+
+def test_a_fleet_rule_of_the_wrong_shape_is_a_finding(tmp_path):
+    pack = _pack(tmp_path, "def check(fleet, ctx):\n    yield None, None, 7\n", rule_id="ORG951", scope="fleet")
+    run = run_dmlint("check", "--format", "json", "--rules", pack, _fleet_file(tmp_path))
+    (message,) = _internal_errors(json.loads(run.stdout), "ORG951")
+    assert "(record, field, message)" in message
+
+
+def test_a_rule_that_loops_forever_is_stopped_by_its_time_budget(tmp_path):
+    pack = _pack(tmp_path, "def check(vm, ctx):\n    while True:\n        try:\n            pass\n        except Exception:\n            pass\n    yield None, 'never'\n")
+    (tmp_path / ".dmlint.yaml").write_text("rule-timeout: 0.5\n")
+    run = run_dmlint("check", "--format", "json", "--rules", pack, _vm_file(tmp_path, GOOD),
+                     _vm_file(tmp_path, dict(GOOD, name="two"), name="two.yaml"), cwd=tmp_path)
+    findings = json.loads(run.stdout)
+    messages = _internal_errors(findings)
+    assert len(messages) == 2, messages  # both VMs say they were not checked by the rule
+    assert "exceeded its time budget of 0.5 s" in messages[0] and "time budget" in messages[1]
+    assert [f["rule"] for f in findings].count("DM102") == 2
+    assert run.cpu_s < HANG_TIMEOUT_S
