@@ -50,6 +50,17 @@ def _settings(config_path):
         raise UsageError(str(exc)) from None
 
 
+def _refuse_overwriting_inputs(target, result, *others) -> None:
+    """--output, --write-baseline and --html must not replace a file this run read (exit 2)."""
+    from dmlint.safeio import same_file
+
+    inputs = {str(c.path): c.display for c, _ in result.parsed}
+    inputs.update((str(o), str(o)) for o in others if o)
+    hit = same_file(target, inputs)
+    if hit is not None:
+        raise UsageError(f"refusing to write {target}: it is {inputs[hit]}, which this run reads; name another file")
+
+
 def _use_color(no_color: bool, stream) -> bool:
     if no_color or os.environ.get("NO_COLOR"):
         return False
@@ -156,6 +167,7 @@ def check(paths, fmt, output, select, ignore, fail_on, hyperv_version, exclude, 
             raise UsageError(str(exc)) from None
     result, registry = _common_run(paths, settings, cfg_path, select=select, ignore=ignore, hyperv_version=hyperv_version, exclude=exclude, rules_dirs=rules_dirs, jobs=jobs, stdin_filename=stdin_filename, git_base=base)
     if write_baseline_path:
+        _refuse_overwriting_inputs(write_baseline_path, result, cfg_path)
         try:
             count = bl.write(result.findings, write_baseline_path)
         except bl.BaselineError as exc:
@@ -175,6 +187,7 @@ def check(paths, fmt, output, select, ignore, fail_on, hyperv_version, exclude, 
     if output:
         from dmlint.safeio import write_atomic
 
+        _refuse_overwriting_inputs(output, result, cfg_path, baseline_path if known is not None else None)
         try:
             write_atomic(output, text)  # a failure leaves the previous report whole
         except OSError as exc:
@@ -284,9 +297,9 @@ def fleet(paths, fmt, html_path, fail_on, ignore, exclude, config_path):
     findings = result.findings
     if html_path:
         from dmlint.fleet.html import render
-
         from dmlint.safeio import write_atomic
 
+        _refuse_overwriting_inputs(html_path, result, cfg_path)
         try:
             write_atomic(html_path, render(fleet_result, [f for f in findings if f.rule.startswith("DM3")]))
         except OSError as exc:

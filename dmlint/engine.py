@@ -30,6 +30,7 @@ record it was checking and the run goes on.
 
 from __future__ import annotations
 
+import importlib.machinery
 import importlib.util
 import re
 import signal
@@ -124,9 +125,21 @@ def rule_from_module(module: ModuleType, origin: str) -> Rule:
     )
 
 
-def _import_file(path: Path, package_tag: str) -> ModuleType:
+class _SourceOnlyLoader(importlib.machinery.SourceFileLoader):
+    """Compiles the rule file itself, every time: never writes `__pycache__` into a rule pack
+    (which may sit in the repository being checked), and never runs a `.pyc` found there
+    instead of the source a reviewer read (an unchecked-hash .pyc is not compared with it)."""
+
+    def get_code(self, fullname):
+        from dmlint.safeio import read_regular
+
+        return compile(read_regular(self.path), self.path, "exec", dont_inherit=True)
+
+
+def _import_file(path: Path, package_tag: str, source_only: bool = True) -> ModuleType:
     mod_name = f"dmlint_rulepack_{package_tag}.{path.stem}"
-    spec = importlib.util.spec_from_file_location(mod_name, path)
+    loader = _SourceOnlyLoader(mod_name, str(path)) if source_only else None
+    spec = importlib.util.spec_from_file_location(mod_name, path, loader=loader)
     if spec is None or spec.loader is None:
         raise RuleLoadError(f"{path}: cannot be imported as a rule")
     module = importlib.util.module_from_spec(spec)
@@ -145,9 +158,10 @@ def _import_file(path: Path, package_tag: str) -> ModuleType:
     return module
 
 
-def load_directory(directory: Path) -> list[Rule]:
+def load_directory(directory: Path, builtin: bool = False) -> list[Rule]:
     """Every `*.py` in `directory` not starting with `_` is one rule; so is every `*.yaml`
-    (a declarative rule, see dmlint/declarative.py)."""
+    (a declarative rule, see dmlint/declarative.py). Only the built-in pack uses (and
+    writes) compiled bytecode; any other pack is compiled from its source."""
     directory = Path(directory)
     if not directory.is_dir():
         raise RuleLoadError(f"rule pack {directory} is not a directory")
@@ -156,7 +170,7 @@ def load_directory(directory: Path) -> list[Rule]:
     for path in sorted(directory.glob("*.py")):
         if path.name.startswith("_"):
             continue
-        rules.append(rule_from_module(_import_file(path, tag), str(path)))
+        rules.append(rule_from_module(_import_file(path, tag, source_only=not builtin), str(path)))
     declarative = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
     if declarative:
         from dmlint.declarative import load_yaml_rule
@@ -221,7 +235,7 @@ class Registry:
 
     @classmethod
     def load(cls, extra_dirs=(), entry_points: bool = True) -> "Registry":
-        rules = load_directory(builtin_rules_dir())
+        rules = load_directory(builtin_rules_dir(), builtin=True)
         plugins = []
         for d in extra_dirs:
             plugins.extend(load_directory(Path(d)))

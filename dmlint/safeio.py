@@ -121,3 +121,21 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def same_file(target, paths):
+    """The first of `paths` that is the file `target` names (same device and inode: through
+    symbolic and hard links alike), or None. A target that does not exist is none of them."""
+    try:
+        info = os.stat(target)
+    except OSError:
+        return None
+    key = (info.st_dev, info.st_ino)
+    for path in paths:
+        try:
+            other = os.stat(path)
+        except OSError:
+            continue
+        if (other.st_dev, other.st_ino) == key:
+            return path
+    return None

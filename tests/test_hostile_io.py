@@ -43,11 +43,11 @@ class Run:
     cpu_s: float
 
 
-def run_dmlint(*args, cwd=None, timeout=HANG_TIMEOUT_S, prefix=(), stdin=subprocess.DEVNULL) -> Run:
+def run_dmlint(*args, cwd=None, timeout=HANG_TIMEOUT_S, prefix=(), stdin=subprocess.DEVNULL, env=None) -> Run:
     """`python -m dmlint ARGS` in a child process; its own peak RSS and CPU time from wait4."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen([*prefix, sys.executable, "-m", "dmlint", *map(os.fsdecode, args)], cwd=cwd, stdout=out,
-                                stderr=err, stdin=stdin, env=os.environ)
+                                stderr=err, stdin=stdin, env=env or os.environ)
         timer = threading.Timer(timeout, proc.kill)
         timer.start()
         try:
@@ -539,3 +539,61 @@ def test_a_rule_that_loops_forever_is_stopped_by_its_time_budget(tmp_path):
     assert "exceeded its time budget of 0.5 s" in messages[0] and "time budget" in messages[1]
     assert [f["rule"] for f in findings].count("DM102") == 2
     assert run.cpu_s < HANG_TIMEOUT_S
+
+
+# --- hole 8: nothing the user gave is written to -------------------------------------------------
+
+
+def test_rules_dir_gets_no_pycache(tmp_path):
+    pack = _pack(tmp_path, "def check(vm, ctx):\n    yield None, 'from source'\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # Python would write it
+    run = run_dmlint("check", "--format", "json", "--rules", pack, _vm_file(tmp_path, GOOD), env=env)
+    assert ("ORG950", "from source") in {(f["rule"], f["message"]) for f in json.loads(run.stdout)}
+    assert sorted(p.name for p in pack.iterdir()) == ["org950.py"]
+
+
+def test_a_planted_pyc_is_not_run_instead_of_the_source(tmp_path):
+    """A pull request cannot hide code in an unchecked-hash .pyc beside the rule it changes."""
+    import importlib.util
+    import py_compile
+
+    pack = _pack(tmp_path, "def check(vm, ctx):\n    yield None, 'from the pyc'\n")
+    source = pack / "org950.py"
+    py_compile.compile(str(source), cfile=importlib.util.cache_from_source(str(source)),
+                       invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    source.write_text(source.read_text().replace("from the pyc", "from source"))
+    run = run_dmlint("check", "--format", "json", "--rules", pack, _vm_file(tmp_path, GOOD))
+    messages = {f["message"] for f in json.loads(run.stdout) if f["rule"] == "ORG950"}
+    assert messages == {"from source"}
+
+
+@pytest.mark.parametrize("how", ["same", "symlink", "hardlink"])
+@pytest.mark.parametrize("option", ["--output", "--write-baseline"])
+def test_output_that_names_a_checked_file_is_refused(tmp_path, option, how):
+    vm = _vm_file(tmp_path, GOOD)
+    before = vm.read_bytes()
+    target = vm
+    if how == "symlink":
+        target = tmp_path / "link.json"
+        target.symlink_to(vm)
+    elif how == "hardlink":
+        target = tmp_path / "hard.json"
+        os.link(vm, target)
+    result = run_cli("check", option, target, tmp_path)
+    assert result.exit_code == 2
+    assert f"refusing to write {target}: it is {vm}, which this run reads" in result.output
+    assert vm.read_bytes() == before
+
+
+def test_fleet_html_that_names_a_checked_file_is_refused(tmp_path):
+    fleet = _fleet_file(tmp_path)
+    before = fleet.read_bytes()
+    result = run_cli("fleet", "--html", fleet, fleet)
+    assert result.exit_code == 2 and "refusing to write" in result.output
+    assert fleet.read_bytes() == before
+
+
+def test_output_beside_the_inputs_is_still_written(tmp_path):
+    report = tmp_path / "report.json"
+    result = run_cli("check", "--format", "json", "--output", report, _vm_file(tmp_path))
+    assert result.exit_code == 1 and json.loads(report.read_text())[0]["rule"] == "DM102"
