@@ -597,3 +597,55 @@ def test_output_beside_the_inputs_is_still_written(tmp_path):
     report = tmp_path / "report.json"
     result = run_cli("check", "--format", "json", "--output", report, _vm_file(tmp_path))
     assert result.exit_code == 1 and json.loads(report.read_text())[0]["rule"] == "DM102"
+
+
+# --- the escaping functions, for any text -----------------------------------------------------
+
+from hypothesis import example, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from dmlint.report import escape  # noqa: E402
+
+ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=40) | st.text(alphabet=":#[ \n\r\x1b\x85\u2028\udce9", max_size=12)
+PROPERTY = settings(derandomize=True, max_examples=400, deadline=None)
+
+
+def _line_is_safe(s: str) -> bool:
+    return s.isprintable() and "##[" not in s and not s.lstrip().startswith("::")
+
+
+@PROPERTY
+@given(ANY_TEXT)
+@example("a ##[error]b")
+@example("  ::error::x")
+@example("\u0085::x")
+@example("caf\udce9")
+def test_human_output_is_one_safe_line_whatever_the_text(text):
+    # (the reporters join escaped pieces with separators that hold a space or a colon, so two
+    # safe pieces cannot form `##[` or a leading `::` between them)
+    out = escape.human(text)
+    assert _line_is_safe(out)
+    assert _line_is_safe(escape.human_path(text))
+    out.encode("utf-8")  # never a lone surrogate
+
+
+@PROPERTY
+@given(st.recursive(st.none() | ANY_TEXT | st.integers(), lambda inner: st.lists(inner, max_size=3) | st.dictionaries(ANY_TEXT, inner, max_size=3), max_leaves=8))
+@example({"k ##[x": ["\u2028", "\udce9", "\x7f"]})
+def test_json_safe_keeps_the_value_and_drops_every_unsafe_character(value):
+    for ascii_only in (True, False):
+        out = escape.json_safe(json.dumps(value, indent=2, ensure_ascii=ascii_only))
+        assert json.loads(out) == value
+        assert all(_line_is_safe(line) for line in out.split("\n"))
+        out.encode("utf-8")
+
+
+@PROPERTY
+@given(ANY_TEXT)
+@example("##[error] \u2028 \x85")
+def test_xml_safe_keeps_attribute_values(text):
+    clean = "".join(c for c in text if c in "\t\n\r" or (" " <= c <= "\ud7ff") or ("\ue000" <= c <= "\ufffd") or c > "\uffff")
+    element = etree.Element("e", v=clean)
+    out = escape.xml_safe(etree.tostring(element, encoding="unicode"))
+    assert etree.fromstring(out).get("v") == clean
+    assert all(_line_is_safe(line) for line in out.split("\n"))
