@@ -9,8 +9,9 @@ file go through it.
 
 Writing (`write_atomic`): the text goes to a temporary file in the target's directory, which
 then replaces the target (`os.replace`), so an error never leaves a truncated report or
-baseline. A target that exists and is not a regular file (`/dev/stdout`, `/dev/null`, a FIFO)
-is written directly; a symbolic link is followed, and its target replaced.
+baseline. A target that exists and is not a regular file (`/dev/null`, a FIFO) or names an
+open file descriptor (`/dev/stdout`, `/dev/fd/N`, `/proc/self/fd/N`) is written directly; a
+symbolic link is followed, and its target replaced.
 """
 
 from __future__ import annotations
@@ -91,15 +92,15 @@ def describe_error(exc: OSError) -> str:
 def write_atomic(path, text: str, encoding: str = "utf-8") -> None:
     """Write `text` to `path` through a temporary file and os.replace. Raises OSError."""
     data = text.encode(encoding, "backslashreplace")  # nothing unencodable ever aborts a write half-way
-    target = os.path.realpath(path)
     try:
-        info = os.stat(target)
+        info = os.stat(path)
     except FileNotFoundError:
         info = None
-    if info is not None and not stat.S_ISREG(info.st_mode):
-        if stat.S_ISDIR(info.st_mode):
-            raise IsADirectoryError(21, "Is a directory", str(path))
-        with open(target, "wb") as fh:  # /dev/stdout, /dev/null, a FIFO: nothing to replace
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(21, "Is a directory", str(path))
+    target = os.path.realpath(path)
+    if (info is not None and not stat.S_ISREG(info.st_mode)) or _is_fd_alias(str(path), target):
+        with open(path, "wb") as fh:  # /dev/stdout, /dev/null, a FIFO: nothing to replace
             fh.write(data)
         return
     directory, name = os.path.split(target)
@@ -115,6 +116,11 @@ def write_atomic(path, text: str, encoding: str = "utf-8") -> None:
         except OSError:
             pass
         raise
+
+
+def _is_fd_alias(path: str, target: str) -> bool:
+    """/dev/stdout, /dev/fd/N, /proc/self/fd/N: the caller's open file, to write into, not replace."""
+    return path.startswith(("/dev/", "/proc/")) or target.startswith("/proc/")
 
 
 def _umask() -> int:

@@ -649,3 +649,13 @@ def test_xml_safe_keeps_attribute_values(text):
     out = escape.xml_safe(etree.tostring(element, encoding="unicode"))
     assert etree.fromstring(out).get("v") == clean
     assert all(_line_is_safe(line) for line in out.split("\n"))
+
+
+def test_output_to_dev_stdout_and_through_a_symlink(tmp_path):
+    run = run_dmlint("check", "--format", "json", "--output", "/dev/stdout", _vm_file(tmp_path))
+    assert run.code == 1 and json.loads(run.stdout)[0]["rule"] == "DM102"  # written into the pipe, not replaced
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    (tmp_path / "link.json").symlink_to(real)
+    run = run_dmlint("check", "--format", "json", "--output", tmp_path / "link.json", _vm_file(tmp_path))
+    assert (tmp_path / "link.json").is_symlink() and json.loads(real.read_text())[0]["rule"] == "DM102"
