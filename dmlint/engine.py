@@ -23,8 +23,9 @@ Plugin rules (every rule not from the built-in pack) are contained (`contain`): 
 print goes to stderr, never into a report on stdout; SystemExit or any other BaseException
 but KeyboardInterrupt becomes an error; each yielded item is checked for its shape; and each
 rule has a time budget for the whole run (`rule-timeout` in the config, default
-DEFAULT_RULE_TIMEOUT_S), enforced with SIGALRM where it is available (the main thread on
-POSIX). A rule that breaks any of these gets an "internal error in rule ID" finding at the
+DEFAULT_RULE_TIMEOUT_S; the budget lives as long as the loaded Registry, one run in the CLI),
+enforced with SIGALRM where it is available (the main thread on POSIX), and at most
+MAX_ITEMS_PER_CALL items per call. A rule that breaks any of these gets an "internal error in rule ID" finding at the
 record it was checking and the run goes on.
 """
 
@@ -59,6 +60,9 @@ class RuleContractError(Exception):
 # dmlint's own choice, not a documented figure: a rule's check of one VM takes microseconds, so
 # 30 s for all records of a run is far above any sane rule and short of a CI job's patience
 DEFAULT_RULE_TIMEOUT_S = 30.0
+# also dmlint's choice: a rule that yields without end fills memory long before its time budget
+# runs out (~10 MB of findings here); far more than one call of any real rule yields
+MAX_ITEMS_PER_CALL = 100_000
 
 
 @dataclass(slots=True)
@@ -365,6 +369,8 @@ def _collect(result, scope: str) -> list:
         return []
     out = []
     for item in result:
+        if len(out) >= MAX_ITEMS_PER_CALL:
+            raise RuleContractError(f"yielded more than {MAX_ITEMS_PER_CALL} findings in one call; stopped")
         if not _shape_ok(item, scope):
             shape = "(record, field, message)" if scope == "fleet" else "(field, message)"
             raise RuleContractError(f"yielded {item!r:.120}, not {shape} with a str or None field and a str message")

@@ -659,3 +659,14 @@ def test_output_to_dev_stdout_and_through_a_symlink(tmp_path):
     (tmp_path / "link.json").symlink_to(real)
     run = run_dmlint("check", "--format", "json", "--output", tmp_path / "link.json", _vm_file(tmp_path))
     assert (tmp_path / "link.json").is_symlink() and json.loads(real.read_text())[0]["rule"] == "DM102"
+
+
+def test_a_rule_that_yields_without_end_is_stopped_not_out_of_memory(tmp_path):
+    from dmlint.engine import MAX_ITEMS_PER_CALL
+
+    pack = _pack(tmp_path, "def check(vm, ctx):\n    while True:\n        yield None, 'again'\n")
+    run = run_dmlint("check", "--format", "json", "--rules", pack, _vm_file(tmp_path, GOOD))
+    findings = json.loads(run.stdout)
+    (message,) = _internal_errors(findings)
+    assert f"yielded more than {MAX_ITEMS_PER_CALL} findings in one call" in message
+    assert not [f for f in findings if f["message"] == "again"]
