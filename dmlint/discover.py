@@ -51,6 +51,7 @@ def _walk(top: Path, cwd: Path, exclude, found: dict) -> None:
     more than reading a small YAML file."""
     cwd_prefix = str(cwd).rstrip("/") + "/"
     top_s = str(top)
+
     def unlistable(exc: OSError) -> None:  # os.walk skips such a directory silently otherwise
         full = exc.filename if isinstance(exc.filename, str) else top_s
         disp = full[len(cwd_prefix):] if full.startswith(cwd_prefix) else full
