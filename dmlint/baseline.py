@@ -23,7 +23,6 @@ import hashlib
 import json
 import re
 from collections import Counter
-from pathlib import Path
 
 FORMAT = "dmlint-baseline"
 VERSION = 1
@@ -84,7 +83,7 @@ def fingerprints(findings, salt: str = "dmlint/v1") -> list[str]:
         parts = (f.rule, f.location.path, _stable(f.vm or ""), _stable(f.host or ""), identity(f))
         seen[parts] += 1
         text = "\x1f".join((salt, *parts, str(seen[parts])))
-        out.append(hashlib.sha256(text.encode("utf-8")).hexdigest()[:32])
+        out.append(hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32])  # non-UTF-8 file names too
     return out
 
 
@@ -111,14 +110,20 @@ def dumps(findings) -> str:
         "Matched by path, rule, VM/host, key or field, and message: not by line.",
         "findings": [dict(zip(_FIELDS, row)) for row in rows],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    from dmlint.report.escape import json_safe
+
+    # json_safe: control characters and the lone surrogates of non-UTF-8 file names as \uNNNN,
+    # so the file is valid UTF-8 and reads back to the same keys
+    return json_safe(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
 
 
 def write(findings, path) -> int:
     """Write a baseline of `findings` to `path`; return how many entries it holds."""
+    from dmlint.safeio import write_atomic
+
     findings = list(findings)
     try:
-        Path(path).write_text(dumps(findings), encoding="utf-8")
+        write_atomic(path, dumps(findings))  # a failure leaves the old baseline, never a truncated one
     except OSError as exc:
         raise BaselineError(f"cannot write baseline {path}: {exc.strerror or exc}") from None
     return len(findings)
@@ -156,13 +161,18 @@ def loads(text: str, origin: str = "<baseline>") -> Baseline:
 
 def load(path) -> Baseline:
     """Read a baseline file; a missing or garbled file raises BaselineError."""
-    p = Path(path)
+    from dmlint.safeio import NotRegular, TooLarge, read_regular
+
     try:
-        raw = p.read_bytes()
+        raw = read_regular(path)  # a regular file within the readers' size bound, or nothing
     except FileNotFoundError:
         raise BaselineError(f"baseline {path} not found (create it with --write-baseline {path})") from None
-    except IsADirectoryError:
-        raise BaselineError(f"baseline {path} is a directory, not a file") from None
+    except NotRegular as exc:
+        if exc.kind == "a directory":
+            raise BaselineError(f"baseline {path} is a directory, not a file") from None
+        raise BaselineError(f"{path}: {exc}: not a baseline") from None
+    except TooLarge as exc:
+        raise BaselineError(f"{path}: {exc}: not a baseline") from None
     except OSError as exc:
         raise BaselineError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
     try:

@@ -19,6 +19,11 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 class UsageError(click.ClickException):
     exit_code = EXIT_USAGE
 
+    def __init__(self, message: str):
+        from dmlint.report.escape import human
+
+        super().__init__(human(message))  # names and keys from a checked repository's config
+
 
 def _split(values) -> list[str]:
     out = []
@@ -43,6 +48,17 @@ def _settings(config_path):
         return load(config_path)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
+
+
+def _refuse_overwriting_inputs(target, result, *others) -> None:
+    """--output, --write-baseline and --html must not replace a file this run read (exit 2)."""
+    from dmlint.safeio import same_file
+
+    inputs = {str(c.path): c.display for c, _ in result.parsed}
+    inputs.update((str(o), str(o)) for o in others if o)
+    hit = same_file(target, inputs)
+    if hit is not None:
+        raise UsageError(f"refusing to write {target}: it is {inputs[hit]}, which this run reads; name another file")
 
 
 def _use_color(no_color: bool, stream) -> bool:
@@ -151,6 +167,7 @@ def check(paths, fmt, output, select, ignore, fail_on, hyperv_version, exclude, 
             raise UsageError(str(exc)) from None
     result, registry = _common_run(paths, settings, cfg_path, select=select, ignore=ignore, hyperv_version=hyperv_version, exclude=exclude, rules_dirs=rules_dirs, jobs=jobs, stdin_filename=stdin_filename, git_base=base)
     if write_baseline_path:
+        _refuse_overwriting_inputs(write_baseline_path, result, cfg_path)
         try:
             count = bl.write(result.findings, write_baseline_path)
         except bl.BaselineError as exc:
@@ -168,8 +185,11 @@ def check(paths, fmt, output, select, ignore, fail_on, hyperv_version, exclude, 
     if known is not None and fmt == "text":
         text += _baseline_note(baselined, len(known) - baselined, baseline_path)
     if output:
+        from dmlint.safeio import write_atomic
+
+        _refuse_overwriting_inputs(output, result, cfg_path, baseline_path if known is not None else None)
         try:
-            Path(output).write_text(text, encoding="utf-8")
+            write_atomic(output, text)  # a failure leaves the previous report whole
         except OSError as exc:
             raise UsageError(f"cannot write {output}: {exc.strerror}") from None
     else:
@@ -193,19 +213,23 @@ def _baseline_note(matched: int, stale: int, path: str) -> str:
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra rule-pack directory.")
 def rules_cmd(fmt, rules_dirs):
     """List every rule: built-in and plugins."""
+    from dmlint.report.escape import human
+
     registry = _load_registry(rules_dirs)
     if fmt == "json":
         import json
 
-        click.echo(json.dumps([r.as_dict() for r in registry.all()], indent=2))
+        from dmlint.report.escape import json_safe
+
+        click.echo(json_safe(json.dumps([r.as_dict() for r in registry.all()], indent=2)))
         return
     if fmt == "markdown":
         click.echo("| ID | name | severity | what it reports |\n| --- | --- | --- | --- |")
         for r in registry.all():
-            summary = r.summary.replace("|", "\\|")
+            summary = human(r.summary).replace("|", "\\|")
             click.echo(f"| {r.id} | {r.name} | {r.severity} | {summary} |")
         return
-    rows = [(r.id, r.name, str(r.severity), r.summary) for r in registry.all()]
+    rows = [(r.id, r.name, str(r.severity), human(r.summary)) for r in registry.all()]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
         click.echo(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]}")
@@ -221,6 +245,8 @@ def explain(rule_id, rules_dirs, guest):
     rule = registry.get(rule_id)
     if rule is None:
         raise UsageError(f"no rule {rule_id!r} (see `dmlint rules`)")
+    from dmlint.report.escape import human, human_lines
+
     report = ""
     if guest is not None:
         from dmlint.catalog import load_catalog
@@ -229,8 +255,8 @@ def explain(rule_id, rules_dirs, guest):
         text, problem = describe_guest(load_catalog(), guest)
         if problem:
             raise UsageError(problem)
-        report = f"\n\n{text}"
-    click.echo(f"{rule.id} {rule.name} ({rule.severity})\n\n{rule.summary}\n\n{rule.doc}\n\nSource: {rule.source}{report}")
+        report = f"\n\n{human_lines(text)}"
+    click.echo(f"{rule.id} {rule.name} ({rule.severity})\n\n{human(rule.summary)}\n\n{human_lines(rule.doc)}\n\nSource: {human(rule.source)}{report}")
 
 
 @cli.command()
@@ -255,9 +281,10 @@ def show(paths, fmt, config_path, exclude):
     result, _ = _common_run(paths, settings, cfg_path, select=("DM0",), ignore=(), hyperv_version=None, exclude=exclude, rules_dirs=(), jobs=None)
     click.echo(render_records(result.vms, result.hosts, fmt), nl=False)
     for f in result.findings:
+        from dmlint.report.escape import human
         from dmlint.report.text import where
 
-        click.echo(f"{where(f.location)}: {f.rule} {f.message}", err=True)
+        click.echo(f"{where(f.location)}: {f.rule} {human(f.message)}", err=True)
 
 
 @cli.command()
@@ -280,9 +307,11 @@ def fleet(paths, fmt, html_path, fail_on, ignore, exclude, config_path):
     findings = result.findings
     if html_path:
         from dmlint.fleet.html import render
+        from dmlint.safeio import write_atomic
 
+        _refuse_overwriting_inputs(html_path, result, cfg_path)
         try:
-            Path(html_path).write_text(render(fleet_result, [f for f in findings if f.rule.startswith("DM3")]), encoding="utf-8")
+            write_atomic(html_path, render(fleet_result, [f for f in findings if f.rule.startswith("DM3")]))
         except OSError as exc:
             raise UsageError(f"cannot write {html_path}: {exc.strerror}") from None
     text = render_json(fleet_result, findings) if fmt == "json" else render_text(fleet_result, findings)

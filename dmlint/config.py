@@ -3,11 +3,16 @@
 The nearest file upward from the current directory wins (a pyproject.toml without a
 [tool.dmlint] table does not count); --config names one explicitly. Command-line options
 override the file. The file is validated against schemas/config.schema.json.
+
+A config file is read like an input (dmlint.safeio.read_regular: a regular file of at most
+64 MB, a FIFO or device never opened); one that cannot be read or parsed — including a
+malformed pyproject.toml on the way up — is a configuration error (exit 2) naming the file.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 CONFIG_NAMES = (".dmlint.yaml", ".dmlint.yml", "pyproject.toml")
@@ -17,27 +22,46 @@ class ConfigError(Exception):
     """A configuration problem: exit code 2."""
 
 
+def _read(path: Path) -> bytes:
+    from dmlint.safeio import describe_error, read_regular
+
+    try:
+        return read_regular(path)
+    except OSError as exc:
+        raise ConfigError(f"{path}: {describe_error(exc)}") from None
+
+
 def _load_toml(path: Path) -> dict | None:
     try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib
+    raw = _read(path)
     try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:  # TOML is UTF-8 (toml.io, v1.0.0 "Spec"): a UTF-16 file is not TOML
+        raise ConfigError(f"{path}: not UTF-8 text (TOML files are UTF-8): byte {exc.start}") from None
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    return data.get("tool", {}).get("dmlint")
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise ConfigError(f"{path}: nested too deeply to parse") from None
+    tool = data.get("tool", {})
+    section = tool.get("dmlint") if isinstance(tool, dict) else None
+    if section is not None and not isinstance(section, dict):
+        raise ConfigError(f"{path}: [tool.dmlint] must be a table")
+    return section
 
 
 def _load_yaml(path: Path) -> dict:
     import yaml
 
+    raw = _read(path)
     try:
-        with open(path, "rb") as fh:
-            data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, yaml.YAMLError) as exc:
+        data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to parse") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -47,7 +71,7 @@ def _load_yaml(path: Path) -> dict:
 
 def load_file(path: Path) -> dict:
     path = Path(path)
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise ConfigError(f"{path}: configuration file not found")
     data = _load_toml(path) if path.suffix == ".toml" else _load_yaml(path)
     data = data or {}
@@ -74,14 +98,12 @@ def find(start: Path | None = None) -> Path | None:
     for directory in (here, *here.parents):
         for name in CONFIG_NAMES:
             candidate = directory / name
-            if not candidate.is_file():
+            if not os.path.lexists(candidate):
                 continue
-            if name == "pyproject.toml":
-                try:
-                    if _load_toml(candidate) is None:
-                        continue
-                except ConfigError:
-                    continue
+            # anything by that name is read (a FIFO or broken file is exit 2, never skipped
+            # for a config further up); a pyproject.toml counts only with a [tool.dmlint]
+            if name == "pyproject.toml" and _load_toml(candidate) is None:
+                continue
             return candidate
     return None
 

@@ -2,7 +2,10 @@
 
 Directories are walked without following symbolic links (no loops); files named on the
 command line are always taken, unless an exclude matches them (as ruff's --force-exclude,
-so pre-commit's explicit file lists honour the config's excludes).
+so pre-commit's explicit file lists honour the config's excludes). A directory the walk cannot
+list becomes a candidate of format "directory", which the reader reports as DM001; a named
+file that cannot even be stat'ed (inside a directory we may not search) is still taken, and
+the reader says why it cannot be read.
 """
 
 from __future__ import annotations
@@ -48,7 +51,14 @@ def _walk(top: Path, cwd: Path, exclude, found: dict) -> None:
     more than reading a small YAML file."""
     cwd_prefix = str(cwd).rstrip("/") + "/"
     top_s = str(top)
-    for root, dirs, files in os.walk(top_s, followlinks=False):
+
+    def unlistable(exc: OSError) -> None:  # os.walk skips such a directory silently otherwise
+        full = exc.filename if isinstance(exc.filename, str) else top_s
+        disp = full[len(cwd_prefix):] if full.startswith(cwd_prefix) else full
+        if not (exclude and excluded(disp, exclude)):
+            found.setdefault(disp, Candidate(Path(full), disp, "directory", False))
+
+    for root, dirs, files in os.walk(top_s, followlinks=False, onerror=unlistable):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
         for name in sorted(files):
             dot = name.rfind(".")
@@ -85,9 +95,14 @@ def discover(paths, exclude=(), cwd: Path | None = None) -> tuple[list[Candidate
         p = Path(raw)
         if not p.is_absolute():
             p = cwd / p
-        if p.is_dir():
+        try:
+            is_dir = p.is_dir()
+            exists = is_dir or p.exists() or p.is_symlink()
+        except OSError:  # e.g. inside a directory we may not search: the reader reports it (DM001)
+            is_dir, exists = False, True
+        if is_dir:
             _walk(p, cwd, exclude, found)
-        elif p.exists() or p.is_symlink():
+        elif exists:
             disp = _display(p, cwd)
             if excluded(disp, exclude):
                 continue

@@ -18,13 +18,26 @@ manner of yamllint's `yamllint/rules/*.py`:
 The module docstring is the rule's documentation (`dmlint explain ID`). The same loader
 serves the built-in pack (`rules/`), `--rules DIR`, and the entry-point group
 `dmlint.rules`; the engine names no rule.
+
+Plugin rules (every rule not from the built-in pack) are contained (`contain`): what they
+print goes to stderr, never into a report on stdout; SystemExit or any other BaseException
+but KeyboardInterrupt becomes an error; each yielded item is checked for its shape; and each
+rule has a time budget for the whole run (`rule-timeout` in the config, default
+DEFAULT_RULE_TIMEOUT_S; the budget lives as long as the loaded Registry, one run in the CLI),
+enforced with SIGALRM where it is available (the main thread on POSIX), and at most
+MAX_ITEMS_PER_CALL items per call. A rule that breaks any of these gets an "internal error in rule ID" finding at the
+record it was checking and the run goes on.
 """
 
 from __future__ import annotations
 
+import importlib.machinery
 import importlib.util
 import re
+import signal
 import sys
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -38,6 +51,18 @@ _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 class RuleLoadError(Exception):
     """A rule pack that cannot be loaded: a usage/configuration error (exit 2)."""
+
+
+class RuleContractError(Exception):
+    """A plugin rule broke the rule contract: exited, yielded a malformed item, overran its budget."""
+
+
+# dmlint's own choice, not a documented figure: a rule's check of one VM takes microseconds, so
+# 30 s for all records of a run is far above any sane rule and short of a CI job's patience
+DEFAULT_RULE_TIMEOUT_S = 30.0
+# also dmlint's choice: a rule that yields without end fills memory long before its time budget
+# runs out (~10 MB of findings here); far more than one call of any real rule yields
+MAX_ITEMS_PER_CALL = 100_000
 
 
 @dataclass(slots=True)
@@ -104,24 +129,43 @@ def rule_from_module(module: ModuleType, origin: str) -> Rule:
     )
 
 
-def _import_file(path: Path, package_tag: str) -> ModuleType:
+class _SourceOnlyLoader(importlib.machinery.SourceFileLoader):
+    """Compiles the rule file itself, every time: never writes `__pycache__` into a rule pack
+    (which may sit in the repository being checked), and never runs a `.pyc` found there
+    instead of the source a reviewer read (an unchecked-hash .pyc is not compared with it)."""
+
+    def get_code(self, fullname):
+        from dmlint.safeio import read_regular
+
+        return compile(read_regular(self.path), self.path, "exec", dont_inherit=True)
+
+
+def _import_file(path: Path, package_tag: str, source_only: bool = True) -> ModuleType:
     mod_name = f"dmlint_rulepack_{package_tag}.{path.stem}"
-    spec = importlib.util.spec_from_file_location(mod_name, path)
+    loader = _SourceOnlyLoader(mod_name, str(path)) if source_only else None
+    spec = importlib.util.spec_from_file_location(mod_name, path, loader=loader)
     if spec is None or spec.loader is None:
         raise RuleLoadError(f"{path}: cannot be imported as a rule")
     module = importlib.util.module_from_spec(spec)
     sys.modules[mod_name] = module
+    saved_stdout = sys.stdout
+    sys.stdout = sys.stderr  # what a rule prints at import must not land in a report on stdout
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:  # a broken user rule is a configuration error, not a crash
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # a broken user rule (even sys.exit at import) is a configuration error, not a crash
         sys.modules.pop(mod_name, None)
         raise RuleLoadError(f"{path}: failed to load: {type(exc).__name__}: {exc}") from None
+    finally:
+        sys.stdout = saved_stdout
     return module
 
 
-def load_directory(directory: Path) -> list[Rule]:
+def load_directory(directory: Path, builtin: bool = False) -> list[Rule]:
     """Every `*.py` in `directory` not starting with `_` is one rule; so is every `*.yaml`
-    (a declarative rule, see dmlint/declarative.py)."""
+    (a declarative rule, see dmlint/declarative.py). Only the built-in pack uses (and
+    writes) compiled bytecode; any other pack is compiled from its source."""
     directory = Path(directory)
     if not directory.is_dir():
         raise RuleLoadError(f"rule pack {directory} is not a directory")
@@ -130,7 +174,7 @@ def load_directory(directory: Path) -> list[Rule]:
     for path in sorted(directory.glob("*.py")):
         if path.name.startswith("_"):
             continue
-        rules.append(rule_from_module(_import_file(path, tag), str(path)))
+        rules.append(rule_from_module(_import_file(path, tag, source_only=not builtin), str(path)))
     declarative = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
     if declarative:
         from dmlint.declarative import load_yaml_rule
@@ -146,10 +190,16 @@ def load_entry_points(group: str = "dmlint.rules") -> list[Rule]:
     rules: list[Rule] = []
     for ep in sorted(entry_points(group=group), key=lambda e: e.name):
         origin = f"entry point {ep.name} ({ep.value})"
+        saved_stdout = sys.stdout
+        sys.stdout = sys.stderr
         try:
             obj = ep.load()
-        except Exception as exc:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
             raise RuleLoadError(f"{origin}: failed to load: {type(exc).__name__}: {exc}") from None
+        finally:
+            sys.stdout = saved_stdout
         if isinstance(obj, ModuleType) and hasattr(obj, "ID"):
             rules.append(rule_from_module(obj, origin))
         elif isinstance(obj, ModuleType) and getattr(obj, "__path__", None):
@@ -189,12 +239,13 @@ class Registry:
 
     @classmethod
     def load(cls, extra_dirs=(), entry_points: bool = True) -> "Registry":
-        rules = load_directory(builtin_rules_dir())
+        rules = load_directory(builtin_rules_dir(), builtin=True)
+        plugins = []
         for d in extra_dirs:
-            rules.extend(load_directory(Path(d)))
+            plugins.extend(load_directory(Path(d)))
         if entry_points:
-            rules.extend(load_entry_points())
-        return cls(rules)
+            plugins.extend(load_entry_points())
+        return cls(rules + [contain(r) for r in plugins])  # the built-in pack is ours and tested: not wrapped
 
     def all(self) -> list[Rule]:
         return sorted(self.by_id.values(), key=lambda r: r.id)
@@ -233,3 +284,140 @@ class Registry:
             if sel_score >= 0 and sel_score > ign_score:
                 chosen.add(rule.id)
         return chosen
+
+
+# --- containment of plugin rules -----------------------------------------------------------------
+
+
+class _Alarm(BaseException):
+    """Raised by SIGALRM inside a rule: a BaseException, so `except Exception` in a rule cannot swallow it."""
+
+
+class _Watchdog:
+    """One interval timer (SIGALRM every TICK_S) for all contained calls, so a call costs no
+    system call: the call sets `deadline`, the tick raises _Alarm once it is past. The timer
+    stops itself after two idle ticks and restores the previous handler; the next call re-arms it.
+    Only on POSIX, in the main thread, and when no other interval timer is running; elsewhere
+    the budget is checked between records only (a rule that never returns is then not stopped)."""
+
+    TICK_S = 0.1
+
+    def __init__(self):
+        self.deadline = None  # perf_counter() value past which the running rule is stopped
+        self.armed = False
+        self.idle = 0
+        self.previous = None
+        self.registered = False
+
+    def disarm(self) -> None:
+        if self.armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+            self.armed = False
+
+    def arm(self) -> bool:
+        if self.armed:
+            return True
+        if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+            return False
+        if signal.getitimer(signal.ITIMER_REAL)[0] > 0:  # someone else's timer: leave it alone
+            return False
+        if not self.registered:  # a tick after the interpreter reset its handlers would kill the process
+            import atexit
+
+            atexit.register(self.disarm)
+            self.registered = True
+        self.previous = signal.signal(signal.SIGALRM, self._tick)
+        self.idle = 0
+        self.armed = True
+        signal.setitimer(signal.ITIMER_REAL, self.TICK_S, self.TICK_S)
+        return True
+
+    def _tick(self, signum, frame):
+        deadline = self.deadline
+        if deadline is not None:
+            self.idle = 0
+            if time.perf_counter() >= deadline:
+                raise _Alarm()
+            return
+        self.idle += 1
+        if self.idle >= 2:
+            self.disarm()
+
+
+_WATCHDOG = _Watchdog()
+
+
+def _shape_ok(item, scope: str) -> bool:
+    if type(item) not in (tuple, list):
+        return False
+    if scope == "fleet":
+        if len(item) != 3:
+            return False
+        record, fld, message = item
+        if not (callable(getattr(record, "loc", None)) and isinstance(getattr(record, "name", None), str)):
+            return False
+    else:
+        if len(item) != 2:
+            return False
+        fld, message = item
+    return (fld is None or type(fld) is str) and isinstance(message, str)
+
+
+def _collect(result, scope: str) -> list:
+    if result is None:
+        return []
+    out = []
+    for item in result:
+        if len(out) >= MAX_ITEMS_PER_CALL:
+            raise RuleContractError(f"yielded more than {MAX_ITEMS_PER_CALL} findings in one call; stopped")
+        if not _shape_ok(item, scope):
+            shape = "(record, field, message)" if scope == "fleet" else "(field, message)"
+            raise RuleContractError(f"yielded {item!r:.120}, not {shape} with a str or None field and a str message")
+        out.append(item)
+    return out
+
+
+def contain(rule: Rule) -> Rule:
+    """Wrap a plugin rule's check() (see the module docstring); the list it returns has been
+    checked item by item. The engine's caller turns any exception into an error finding."""
+    check = rule.check
+    if not callable(check):
+        return rule
+    scope = rule.scope
+    spent = [0.0]
+
+    def contained(record, ctx):
+        settings = getattr(getattr(ctx, "options", None), "settings", None) or {}
+        budget = float(settings.get("rule-timeout", DEFAULT_RULE_TIMEOUT_S))
+        remaining = budget - spent[0]
+        if remaining <= 0:
+            raise RuleContractError(f"not run: the rule exceeded its time budget of {budget:g} s earlier in this run (rule-timeout)")
+        watchdog = _WATCHDOG
+        saved_stdout = sys.stdout
+        sys.stdout = sys.stderr  # a print() in a rule must not land in a report on stdout
+        start = time.perf_counter()
+        if watchdog.arm():
+            watchdog.deadline = start + remaining
+        try:
+            return _collect(check(record, ctx), scope)
+        except _Alarm:
+            spent[0] = budget  # stopped: every later call is refused at once
+            raise RuleContractError(f"exceeded its time budget of {budget:g} s (rule-timeout) and was stopped; "
+                                    "it is not run on further records") from None
+        except (KeyboardInterrupt, Exception):
+            raise
+        except BaseException as exc:  # SystemExit, GeneratorExit, ...: not the run's exit code
+            raise RuleContractError(f"raised {type(exc).__name__}({', '.join(map(repr, exc.args))})") from None
+        finally:
+            while True:  # a tick landing here must not escape as _Alarm
+                try:
+                    watchdog.deadline = None
+                    break
+                except _Alarm:
+                    continue
+            sys.stdout = saved_stdout
+            spent[0] = min(budget, spent[0] + time.perf_counter() - start)
+
+    rule.check = contained
+    return rule

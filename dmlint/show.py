@@ -6,6 +6,8 @@ import csv
 import io
 import json
 
+from dmlint.report.escape import human, json_safe
+
 VM_COLUMNS = ("name", "fmt", "generation", "hyperv_version", "config_version", "guest_os", "host", "state", "clustered", "dynamic", "startup", "minimum", "maximum", "buffer", "weight", "demand")
 HOST_COLUMNS = ("name", "memory", "reserve", "cluster", "hyperv_version")
 
@@ -18,27 +20,32 @@ def _row(rec, columns) -> dict:
     return out
 
 
+def _cell(value) -> str:
+    """A table or CSV cell: escaped like every human output (no newline, no control character)."""
+    return "" if value is None else human(value)
+
+
 def render_records(vms, hosts, fmt: str) -> str:
     vm_rows = [_row(v, VM_COLUMNS) for v in vms]
     host_rows = [_row(h, HOST_COLUMNS) for h in hosts]
     if fmt == "json":
-        return json.dumps({"vms": vm_rows, "hosts": host_rows}, indent=2) + "\n"
+        return json_safe(json.dumps({"vms": vm_rows, "hosts": host_rows}, indent=2)) + "\n"
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         cols = ("kind",) + VM_COLUMNS + ("path", "line")
         writer.writerow(cols)
         for r in vm_rows:
-            writer.writerow(["vm"] + [r[c] for c in cols[1:]])
+            writer.writerow(["vm"] + [_cell(r[c]) for c in cols[1:]])
         for r in host_rows:
-            writer.writerow(["host"] + [r.get(c, "") for c in cols[1:]])
+            writer.writerow(["host"] + [_cell(r.get(c, "")) for c in cols[1:]])
         return buf.getvalue()
     out = []
     for title, rows, cols in (("VMs", vm_rows, VM_COLUMNS), ("Hosts", host_rows, HOST_COLUMNS)):
         if not rows:
             continue
         cols = cols + ("path",)
-        table = [[("" if r[c] is None else str(r[c])) for c in cols] for r in rows]
+        table = [[_cell(r[c]) for c in cols] for r in rows]
         widths = [max(len(c), *(len(t[i]) for t in table)) for i, c in enumerate(cols)]
         out.append(f"{title} ({len(rows)})")
         out.append("  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip())

@@ -6,9 +6,15 @@ loading anything, so the page opens the same from a CI artifact, a mail or a fil
 
 from __future__ import annotations
 
-from html import escape
+from html import escape as _html_escape
 
 from dmlint.fleet import reserve_method
+from dmlint.report.escape import human
+
+
+def escape(text) -> str:
+    """HTML-escaped, and control characters written as escapes (dmlint.report.escape.human)."""
+    return _html_escape(human(text))
 
 _CSS = """
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#1d2330;background:#f6f7f9}

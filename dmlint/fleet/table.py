@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from dmlint.fleet import reserve_method
+from dmlint.report.escape import human, json_safe
 
 COLUMNS = ("host", "cluster", "usable MB", "VMs", "Σ minimum", "Σ demand", "Σ startup", "worst restart gap", "N+1")
 
@@ -14,10 +15,10 @@ def _rows(fleet):
     for h in fleet.hosts:
         gap = h.gap_soft if h.gap_soft is not None and h.gap_soft > 0 else 0
         certain = h.gap_hard is not None and h.gap_hard > 0
-        gap_text = f"{gap} {'certain' if certain else 'likely'} ({h.gap_vm})" if gap else "-"
+        gap_text = f"{gap} {'certain' if certain else 'likely'} ({human(h.gap_vm)})" if gap else "-"
         rows.append((
-            h.name,
-            h.cluster or "-",
+            human(h.name),
+            human(h.cluster) if h.cluster else "-",
             f"{h.usable}{'*' if h.estimated else ''}",
             f"{h.n_run}/{len(h.vms)}",
             str(h.sum_hard),
@@ -48,8 +49,8 @@ def render_text(fleet, findings) -> str:
     if findings:
         lines.append("")
         for f in findings:
-            vm = f" [{f.vm}]" if f.vm else ""
-            lines.append(f"{where(f.location)}: {f.rule} {f.severity} {f.message}{vm}")
+            vm = f" [{human(f.vm)}]" if f.vm else ""
+            lines.append(f"{where(f.location)}: {human(f.rule)} {f.severity} {human(f.message)}{vm}")
     errors = sum(1 for f in findings if str(f.severity) == "error")
     lines.append(f"{len(fleet.hosts)} hosts, {len(findings)} fleet finding{'s' if len(findings) != 1 else ''} ({errors} error{'s' if errors != 1 else ''}).")
     return "\n".join(lines) + "\n"
@@ -66,4 +67,4 @@ def render_json(fleet, findings) -> str:
         "clusters": {name: [h.name for h in hosts] for name, hosts in sorted(fleet.clusters.items())},
         "findings": [f.as_dict() for f in findings],
     }
-    return json.dumps(doc, indent=2) + "\n"
+    return json_safe(json.dumps(doc, indent=2)) + "\n"

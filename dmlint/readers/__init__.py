@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import stat
-
 from dmlint.model import Location, ParseResult, Problem
-
-MAX_FILE_BYTES = 64 * 1024 * 1024  # far beyond any VM configuration; the one size limit of every reader
+from dmlint.safeio import MAX_FILE_BYTES, NotRegular, TooLarge, describe_error, read_regular
 
 
 def _too_large(display: str, size: int) -> ParseResult:
@@ -40,24 +36,37 @@ def read_bytes(data: bytes, display: str, fmt: str) -> ParseResult:
     return result
 
 
-def read_file(path, display: str, fmt: str) -> ParseResult:
-    """Read a file (never writing to it) and parse it."""
+def _unlistable_directory(path, display: str) -> ParseResult:
+    import os
+
     try:
-        with open(path, "rb") as fh:
-            info = os.fstat(fh.fileno())
-            if stat.S_ISREG(info.st_mode) and info.st_size <= MAX_FILE_BYTES:
-                # the size is known, so read() allocates just that; read(n) with a 64 MB n
-                # costs more than parsing a small YAML file
-                data = fh.read()
-            elif stat.S_ISREG(info.st_mode):
-                return _too_large(display, info.st_size)  # known from fstat: not read at all
-            else:  # a FIFO or device: a bounded read (read_bytes reports what is too large)
-                data = fh.read(MAX_FILE_BYTES + 1)
-    except IsADirectoryError:
-        return ParseResult(ours=False)
+        with os.scandir(path):
+            return ParseResult(ours=False)
     except OSError as exc:
         result = ParseResult()
-        result.problems.append(Problem("DM001", f"cannot read file: {exc.strerror or exc}", Location(display, 0, 0)))
+        result.problems.append(Problem("DM001", f"cannot read directory: {exc.strerror or exc}: its files are not checked", Location(display, 0, 0)))
+        return result
+
+
+def read_file(path, display: str, fmt: str) -> ParseResult:
+    """Read a file (never writing to it) and parse it. Only a regular file is read, up to
+    MAX_FILE_BYTES (dmlint.safeio.read_regular): a FIFO or device is DM001, never opened.
+    A "directory" candidate is one the walk could not list: DM001 if it still cannot be."""
+    if fmt == "directory":
+        return _unlistable_directory(path, display)
+    try:
+        data = read_regular(path, MAX_FILE_BYTES)
+    except NotRegular as exc:
+        if exc.kind == "a directory":
+            return ParseResult(ours=False)
+        result = ParseResult()
+        result.problems.append(Problem("DM001", f"{exc}: not read", Location(display, 0, 0)))
+        return result
+    except TooLarge as exc:
+        return _too_large(display, exc.size)  # known from stat: not read at all
+    except OSError as exc:
+        result = ParseResult()
+        result.problems.append(Problem("DM001", f"cannot read file: {describe_error(exc)}", Location(display, 0, 0)))
         return result
     try:
         result = read_bytes(data, display, fmt)

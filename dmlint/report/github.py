@@ -4,19 +4,23 @@
 
 error -> `::error`, warning -> `::warning`, info -> `::notice`. Escaping follows GitHub's
 toolkit (actions/toolkit, packages/core/src/command.ts): in the message %, CR and LF are
-percent-encoded; in properties also `:` and `,`.
+percent-encoded; in properties also `:` and `,`. Other control characters (ESC, C1, line
+separators, bidi overrides) and undecodable file-name bytes are then written as escapes
+(`\\x1b`, `\\xff`), and `##[` as `##\\[` (dmlint.report.escape.human): a failed parse of the
+line would otherwise fall back to the runner's legacy parser, which finds `##[` anywhere.
 Docs: https://docs.github.com/actions/reference/workflows-and-actions/workflow-commands
 """
 
 from __future__ import annotations
 
 from dmlint.model import Severity
+from dmlint.report.escape import human
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def escape_data(text: str) -> str:
-    return str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return human(str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:

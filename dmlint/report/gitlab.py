@@ -18,6 +18,7 @@ import json
 
 from dmlint.baseline import fingerprints
 from dmlint.model import Severity
+from dmlint.report.escape import json_safe
 from dmlint.report.github import describe
 
 SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
@@ -40,4 +41,4 @@ def to_issues(findings) -> list[dict]:
 
 
 def render(findings) -> str:
-    return json.dumps(to_issues(findings), indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(to_issues(findings), indent=2, ensure_ascii=False)) + "\n"

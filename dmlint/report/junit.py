@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 
 from dmlint import __version__
 from dmlint.model import Severity
+from dmlint.report.escape import human, xml_safe
 
 # characters XML 1.0 cannot carry, even escaped
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -86,7 +87,8 @@ def render(findings, registry=None) -> str:
         )
         if f.severity >= Severity.WARNING:
             failure = etree.SubElement(case, "failure", type=f.rule, message=_clean(f.message))
-            failure.text = _clean(f"{where}: {f.rule} {f.severity} {f.message}{subject}")
+            # element text keeps its newlines in XML: escaped like the text format, one line
+            failure.text = _clean(human(f"{where}: {f.rule} {f.severity} {f.message}{subject}"))
     etree.SubElement(suite, "system-out").text = ""
     etree.SubElement(suite, "system-err").text = ""
-    return etree.tostring(suite, xml_declaration=True, encoding="UTF-8", pretty_print=True).decode("utf-8")
+    return xml_safe(etree.tostring(suite, xml_declaration=True, encoding="UTF-8", pretty_print=True).decode("utf-8"))

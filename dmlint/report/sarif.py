@@ -18,6 +18,7 @@ from urllib.parse import quote
 from dmlint import __version__
 from dmlint.baseline import fingerprints
 from dmlint.model import Severity
+from dmlint.report.escape import json_safe
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "dmlintIdentity/v1"
@@ -42,11 +43,15 @@ def information_uri() -> str:
 
 
 def artifact_location(path: str) -> dict:
-    """A relative path becomes a relative URI against %SRCROOT%; an absolute one a file: URI."""
+    """A relative path becomes a relative URI against %SRCROOT%; an absolute one a file: URI.
+
+    The path's bytes are percent-encoded (RFC 3986 §2.1): a file name that is not UTF-8 (held
+    as surrogateescape code points) keeps its exact bytes, `caf\\xe9.yaml` -> `caf%E9.yaml`."""
     posix = path.replace("\\", "/")
+    raw = posix.encode("utf-8", "surrogateescape")
     if PurePosixPath(posix).is_absolute():
-        return {"uri": "file://" + quote(posix, safe="/:")}
-    return {"uri": quote(posix, safe="/"), "uriBaseId": "%SRCROOT%"}
+        return {"uri": "file://" + quote(raw, safe="/:")}
+    return {"uri": quote(raw, safe="/"), "uriBaseId": "%SRCROOT%"}
 
 
 def _descriptor(rule) -> dict:
@@ -130,4 +135,4 @@ def to_sarif(findings, registry=None) -> dict:
 
 
 def render(findings, registry=None) -> str:
-    return json.dumps(to_sarif(findings, registry), indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(to_sarif(findings, registry), indent=2, ensure_ascii=False)) + "\n"

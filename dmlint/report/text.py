@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dmlint.model import Severity
+from dmlint.report.escape import human, human_path
 
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
 def where(loc) -> str:
+    """`path:line:col` (or `path:key`), escaped for a terminal: it starts a line of output."""
+    path = human_path(loc.path)
     if loc.line:
-        return f"{loc.path}:{loc.line}:{loc.column}"
+        return f"{path}:{loc.line}:{loc.column}"
     if loc.key:
-        return f"{loc.path}:{loc.key}"
-    return loc.path
+        return f"{path}:{human(loc.key)}"
+    return path
 
 
 def render(findings, color: bool = False, files: int = 0) -> str:
@@ -26,10 +29,10 @@ def render(findings, color: bool = False, files: int = 0) -> str:
 
     lines = []
     for f in findings:
-        vm = f" [{f.vm}]" if f.vm else ""
+        vm = f" [{human(f.vm)}]" if f.vm else ""
         lines.append(
-            f"{style(where(f.location), bold=True)}: {style(f.rule, fg=_COLORS[f.severity], bold=True)} "
-            f"{style(str(f.severity), fg=_COLORS[f.severity])} {f.message}{vm}"
+            f"{style(where(f.location), bold=True)}: {style(human(f.rule), fg=_COLORS[f.severity], bold=True)} "
+            f"{style(str(f.severity), fg=_COLORS[f.severity])} {human(f.message)}{vm}"
         )
     counts = {s: sum(1 for f in findings if f.severity == s) for s in Severity}
     if findings:

@@ -7,6 +7,9 @@
    loads the same files. Target: <= 2x.
 2. Start-up: a one-file `dmlint check` in a new process against
    `python -c "import yaml, click"`. Target: <= 4x.
+3. Plugin containment: the same check with one trivial `--rules` plugin rule (called once per
+   VM through dmlint.engine.contain: stdout redirect, SIGALRM budget, shape check) against
+   the check without it. Printed as the extra milliseconds per 1,000 rule calls.
 """
 
 from __future__ import annotations
@@ -71,6 +74,22 @@ def startup(repeat: int, one_file: Path) -> tuple[float, float]:
     return ref, ours
 
 
+PLUGIN = '''"""What it does
+    A trivial plugin rule, to measure what containment costs per call.
+"""
+ID = "BENCH901"
+NAME = "bench-plugin"
+SEVERITY = "info"
+SUMMARY = "benchmark plugin"
+SOURCE = "https://example.invalid/bench"
+
+
+def check(vm, ctx):
+    if vm.startup == -1:
+        yield "startup", "never"
+'''
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--files", type=int, default=2000)
@@ -84,6 +103,18 @@ def main() -> int:
         ref, ours = interleaved(lambda: bare_loop(paths), lambda: dmlint_check_in_process(directory), args.repeat)
         print(f"YAML: {args.files} files  bare PyYAML C loop {ref*1000:.0f} ms  dmlint check {ours*1000:.0f} ms  "
               f"ratio {ours/ref:.2f}x (target <= 2x)")
+        pack = Path(tmp).parent / f"{Path(tmp).name}-pack"
+        pack.mkdir()
+        (pack / "bench901.py").write_text(PLUGIN)
+        try:
+            dmlint_check_in_process(directory, "--rules", str(pack))
+            bare, plugin = interleaved(lambda: dmlint_check_in_process(directory),
+                                       lambda: dmlint_check_in_process(directory, "--rules", str(pack)), args.repeat)
+        finally:
+            (pack / "bench901.py").unlink()
+            pack.rmdir()
+        print(f"plugin containment: dmlint check {bare*1000:.0f} ms  with one plugin rule {plugin*1000:.0f} ms  "
+              f"(+{(plugin - bare) * 1e6 / args.files:.1f} ms per 1,000 contained calls, ratio {plugin/bare:.2f}x)")
         ref_s, ours_s = startup(max(args.repeat, 7), paths[0])
         print(f"start-up: python -c 'import yaml, click' {ref_s*1000:.0f} ms  dmlint check (1 file) {ours_s*1000:.0f} ms  "
               f"ratio {ours_s/ref_s:.2f}x (target <= 4x)")
