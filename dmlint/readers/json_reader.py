@@ -1,0 +1,178 @@
+"""`*.json`: a Terraform plan (SPEC §2.5), a legacy Packer template (§2.6) or a PowerShell
+inventory (§2.7), recognised by content; every other JSON file is skipped silently.
+
+Recognition is a byte search before anything is decoded or parsed (a 30 MB
+package-lock.json costs a few milliseconds): a plan has `"format_version"`, `"planned_values"`
+or `"resource_changes"`, and a `hyperv_machine_instance`; a Packer template has `"builders"`
+and a `hyperv-iso`/`hyperv-vmcx` type; an inventory has one of the properties
+`MemoryStartup`, `MemoryCapacity`, `DynamicMemoryEnabled`. Only then is the file decoded and
+parsed; a file that matched but is not valid JSON is DM001 with its line and column.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dmlint.model import Location, ParseResult, Problem
+from dmlint.readers.jsontext import JsonDoc, JsonError, TextError, decode
+
+# plain literals (no repetition): a linear search
+_INVENTORY_B = re.compile(rb'"(?:MemoryStartup|MemoryCapacity|DynamicMemoryEnabled)"', re.IGNORECASE)
+_INVENTORY_S = re.compile(r'"(?:MemoryStartup|MemoryCapacity|DynamicMemoryEnabled)"', re.IGNORECASE)
+
+
+def sniff(data) -> str | None:
+    """'plan', 'packer', 'inventory' or None, from bytes (UTF-8) or text."""
+    q = b'"' if isinstance(data, bytes) else '"'
+
+    def has(word: str) -> bool:
+        return (word.encode() if isinstance(data, bytes) else word) in data
+
+    if has('"format_version"') and (has('"planned_values"') or has('"resource_changes"')):
+        return "plan" if has("hyperv_machine_instance") else None
+    if has('"builders"') and (has("hyperv-iso") or has("hyperv-vmcx")):
+        return "packer"
+    pattern = _INVENTORY_B if q == b'"' else _INVENTORY_S
+    if pattern.search(data):
+        return "inventory"
+    return None
+
+
+def _utf16(data: bytes) -> bool:
+    return data[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(data) >= 4 and data[1] == 0 and data[3] == 0 and data[0] != 0)
+
+
+def read(data: bytes, display: str) -> ParseResult:
+    """Never raises."""
+    wide = _utf16(data)
+    kind = None if wide else sniff(data)
+    if not wide and kind is None:
+        return ParseResult(ours=False)
+    try:
+        text, _ = decode(data)
+    except TextError as exc:
+        if wide:  # a UTF-16 file that is not valid UTF-16: ours only if it says so
+            try:
+                kind = sniff(data.decode("utf-16", errors="replace"))
+            except Exception:  # noqa: BLE001 - the guess must not fail the reader
+                kind = None
+            if kind is None:
+                return ParseResult(ours=False)
+        result = ParseResult()
+        result.problems.append(Problem("DM001", str(exc), Location(display, 0, 0, key=f"byte {exc.offset}")))
+        return result
+    if wide:
+        kind = sniff(text)
+        if kind is None:
+            return ParseResult(ours=False)
+    doc = JsonDoc(text, display)
+    try:
+        if kind == "plan":
+            from dmlint.readers import tf_plan
+
+            return tf_plan.read(doc)
+        if kind == "packer":
+            from dmlint.readers import packer_json
+
+            return packer_json.read(doc)
+        return read_inventory(doc)
+    except JsonError as exc:
+        return _failed(doc, f"JSON syntax error: {exc}", exc.offset)
+    except (RecursionError, MemoryError):
+        return _failed(doc, "refused: the JSON document is nested too deeply", 0)
+
+
+def _failed(doc: JsonDoc, message: str, offset: int) -> ParseResult:
+    result = ParseResult()
+    result.problems.append(Problem("DM001", message, doc.location(min(offset, len(doc.text)))))
+    return result
+
+
+class _Keys:
+    """Finds the position of a property in one JSON object, when first asked."""
+
+    __slots__ = ("doc", "start", "found")
+
+    def __init__(self, doc: JsonDoc, start: int):
+        self.doc = doc
+        self.start = start
+        self.found = None
+
+    def __call__(self, name: str) -> Location:
+        if self.found is None:
+            self.found = self.doc.member_offsets(self.start)
+        at = self.found.get(name)
+        return self.doc.location(self.start if at is None else at)
+
+
+# -- PowerShell inventory ----------------------------------------------------------------------
+_LIST_KEYS = ("vms", "hosts", "value")  # the shipped script's lists; `value` of PS 5.1's {"value": [...], "Count": n}
+
+
+def _descend(path: tuple) -> bool:
+    # walk the root and, in a root object, its members; records themselves go to the C scanner
+    return len(path) == 0 or (len(path) == 1 and isinstance(path[0], str))
+
+
+def read_inventory(doc: JsonDoc) -> ParseResult:
+    from dmlint.readers import ps_inventory as inv
+    from dmlint.readers.jsontext import LazyWhere
+
+    value = doc.parse(_descend)
+    result = ParseResult()
+    records = []  # (path, dict)
+    truncated = []  # paths of type-name strings where records should be
+    if isinstance(value, list):
+        items = [((i,), v) for i, v in enumerate(value)]
+    elif isinstance(value, dict):
+        lists = [k for k in value if k.lower() in _LIST_KEYS and isinstance(value[k], (list, dict, str))]
+        if lists and (inv.kind_of({k.lower() for k in value}) is None):
+            items = []
+            for k in lists:
+                v = value[k]
+                if isinstance(v, list):
+                    items.extend(((k, i), e) for i, e in enumerate(v))
+                else:  # one object not wrapped in an array, or a type name
+                    items.append(((k,), v))
+        else:
+            items = [((), value)]
+    else:
+        items = []
+    for path, item in items:
+        if isinstance(item, dict):
+            records.append((path, item))
+        elif inv.is_type_name(item):
+            truncated.append(path)
+    pairs = []
+    start_of = doc.offsets
+    first = doc._skip(0)
+    for path, rec in records:
+        lower = {}
+        for k, v in rec.items():
+            lower.setdefault(k.lower(), (k, v))
+        kind = inv.kind_of(lower.keys())
+        if kind is None:
+            continue
+        start = start_of.get(path, first)
+        source = doc.location(start)
+        keys = _Keys(doc, start)
+        if kind == "host":
+            host, fields, problems = inv.build_host(lower, keys, source)
+            host.where = LazyWhere(fields, keys)
+            result.hosts.append(host)
+        else:
+            vm, fields, problems = inv.build_vm(lower, keys, source, "inventory")
+            vm.where = LazyWhere(fields, keys)
+            pairs.append((inv.is_memory_record(lower.keys()), vm))
+        result.problems.extend(problems)
+    result.vms = inv.merge_memory_records(pairs)
+    for path in truncated[:1]:
+        result.problems.append(Problem("DM002", f"a record is the type name {_at(value, path)!r}, not an object: {inv.DEPTH_HINT}", doc.location(start_of.get(path, first))))
+    result.ours = bool(result.vms or result.hosts or truncated)
+    return result
+
+
+def _at(value, path):
+    for part in path:
+        value = value[part]
+    return value
