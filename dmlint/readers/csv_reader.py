@@ -69,7 +69,7 @@ def _columns(line: str, fields: list, delim: str):
 def read(data: bytes, display: str) -> ParseResult:
     """Never raises."""
     try:
-        head, _ = decode(data[:SNIFF_BYTES] if len(data) <= SNIFF_BYTES else _cut(data))
+        head, _ = decode(data if len(data) <= SNIFF_BYTES else _cut(data), nul_ok=True)
     except TextError:
         head = None
     if head is not None:

@@ -5,7 +5,8 @@ Recognition is a byte search before anything is decoded or parsed (a 30 MB
 package-lock.json costs a few milliseconds): a plan has `"format_version"`, `"planned_values"`
 or `"resource_changes"`, and a `hyperv_machine_instance`; a Packer template has `"builders"`
 and a `hyperv-iso`/`hyperv-vmcx` type; an inventory has one of the properties
-`MemoryStartup`, `MemoryCapacity`, `DynamicMemoryEnabled`. Only then is the file decoded and
+`MemoryStartup`, `MemoryCapacity`, `DynamicMemoryEnabled` (or the shipped script's
+`"Format": "dmlint-inventory"`). Only then is the file decoded and
 parsed; a file that matched but is not valid JSON is DM001 with its line and column.
 """
 
@@ -17,8 +18,8 @@ from dmlint.model import Location, ParseResult, Problem
 from dmlint.readers.jsontext import JsonDoc, JsonError, TextError, decode
 
 # plain literals (no repetition): a linear search
-_INVENTORY_B = re.compile(rb'"(?:MemoryStartup|MemoryCapacity|DynamicMemoryEnabled)"', re.IGNORECASE)
-_INVENTORY_S = re.compile(r'"(?:MemoryStartup|MemoryCapacity|DynamicMemoryEnabled)"', re.IGNORECASE)
+_INVENTORY_B = re.compile(rb'"(?:MemoryStartup|MemoryCapacity|DynamicMemoryEnabled|dmlint-inventory)"', re.IGNORECASE)
+_INVENTORY_S = re.compile(r'"(?:MemoryStartup|MemoryCapacity|DynamicMemoryEnabled|dmlint-inventory)"', re.IGNORECASE)
 
 
 def sniff(data) -> str | None:

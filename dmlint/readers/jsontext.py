@@ -42,8 +42,9 @@ class TextError(ValueError):
         self.offset = offset
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """bytes -> (text, encoding). Raises TextError naming the byte offset."""
+def decode(data: bytes, nul_ok: bool = False) -> tuple[str, str]:
+    """bytes -> (text, encoding). Raises TextError naming the byte offset. A NUL character
+    is an error too (binary data), unless `nul_ok` (a first look at a file's header)."""
     if data.startswith(b"\xef\xbb\xbf"):
         enc, body = "utf-8", data[3:]
     elif data.startswith(b"\xff\xfe"):
@@ -61,7 +62,7 @@ def decode(data: bytes) -> tuple[str, str]:
         if enc == "utf-8":
             hint = " (Windows PowerShell 5.1's Set-Content/Out-File -Encoding Default write the ANSI code page: use -Encoding UTF8)"
         raise TextError(f"not valid {enc.upper()} text: {exc.reason} at byte {exc.start + (len(data) - len(body))}{hint}", exc.start) from None
-    if "\x00" in text:
+    if not nul_ok and "\x00" in text:
         raise TextError(f"contains a NUL character at offset {text.index(chr(0))}: binary data, not {enc.upper()} text", text.index("\x00"))
     return text, enc
 
