@@ -289,3 +289,15 @@ def test_per_file_ignores_baseline_and_formats(tmp_path):
     assert region["startLine"] == _line_of(src, '"MemoryMinimum"', "utf-16")
     shown = json.loads(run_cli("show", "--format", "json", target).output)
     assert [v["fmt"] for v in shown["vms"]] == ["inventory"] * 4
+
+
+def test_pre_commit_hook_passes_json_and_csv():
+    import re
+
+    import yaml
+
+    from conftest import REPO
+
+    (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    for name in ("infra/plan.json", "inventory/vms.csv", "vm.yaml"):
+        assert re.search(hook["files"], name), name
