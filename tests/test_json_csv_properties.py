@@ -122,3 +122,41 @@ def test_binary_junk_with_markers(junk, marker):
     for name, fmt in (("b.json", "json"), ("b.csv", "csv")):
         _check(read_bytes(marker + junk, name, fmt), name)
         _check(read_bytes(junk + marker, name, fmt), name)
+
+
+PLAIN = {
+    "Name": st.sampled_from(["vm-a", "vm b", " pad", ""]), "ComputerName": st.sampled_from(["HV1", "", " HV2"]),
+    "State": st.sampled_from([2, 3, 6, 9, 1, 4, "Running", "off", "Other", "Nope", True]),
+    "Generation": st.sampled_from([1, 2, 3, "2", True]), "Version": st.sampled_from(["9.0", "10.0", "x", "9.0\n", 9.0]),
+    "IsClustered": st.sampled_from([True, False, "True", 1]), "DynamicMemoryEnabled": st.sampled_from([True, False, "false", 0]),
+    "MemoryStartup": st.sampled_from([2**30, 2**30 + 1, 2**20, 2**19, 0, -2**30, 2**62, "1073741824", 1.5, True]),
+    "MemoryMinimum": st.sampled_from([2**29, 2**30 + 2**20, 0, None]), "MemoryMaximum": st.sampled_from([2**40, 2**34, 2**20 - 1]),
+    "MemoryDemand": st.sampled_from([0, 2**29 + 12345, 2**10, -1, "0"]), "Buffer": st.sampled_from([20, 0, -5, 2000, "20"]),
+    "Priority": st.sampled_from([50, 0, 100, 5000, -1]), "Notes": st.sampled_from(["", "guest_os=win2k19", "host=HVX guest_os=win11", "  ", None, 3]),
+    "VMName": st.sampled_from(["vm-a", "other"]), "Startup": st.sampled_from([2**30, 2**31]),
+}
+
+
+@SETTINGS
+@given(st.dictionaries(st.sampled_from(sorted(PLAIN)), st.none(), min_size=1).flatmap(
+    lambda d: st.fixed_dictionaries({k: PLAIN[k] for k in d})))
+def test_fast_path_builds_what_the_careful_path_builds(rec):
+    """fast_vm (straight-line, for the common record) and build_vm (every check, every
+    message) must agree on every record fast_vm accepts, and build_vm must find no problem."""
+    from dmlint.model import Location
+    from dmlint.readers import ps_inventory as inv
+
+    schema = inv.Schema(tuple(rec))
+    if schema.kind != "vm":
+        return
+    source = Location("p.json", 1, 1)
+    fast = inv.fast_vm(rec, schema, source, "inventory")
+    careful, fields, problems = inv.build_vm(schema.props(rec), lambda name: source, source, "inventory")
+    if fast is None:
+        return
+    vm, fast_fields = fast
+    assert problems == []
+    for attr in ("name", "generation", "config_version", "guest_os", "host", "state", "clustered", "dynamic",
+                 "startup", "minimum", "maximum", "buffer", "weight", "demand", "notes"):
+        assert getattr(vm, attr) == getattr(careful, attr), attr
+    assert {k: v for k, v in fast_fields.items() if rec.get(v) is not None} == fields

@@ -12,6 +12,7 @@ parsed; a file that matched but is not valid JSON is DM001 with its line and col
 
 from __future__ import annotations
 
+import gc
 import re
 
 from dmlint.model import Location, ParseResult, Problem
@@ -116,6 +117,19 @@ def _descend(path: tuple) -> bool:
 
 
 def read_inventory(doc: JsonDoc) -> ParseResult:
+    """The cyclic garbage collector is paused while the records are built: they make no
+    reference cycles, and a 50,000-VM file otherwise spends about a third of its reading
+    time in collections that free nothing."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _read_inventory(doc)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _read_inventory(doc: JsonDoc) -> ParseResult:
     from dmlint.readers import ps_inventory as inv
     from dmlint.readers.jsontext import LazyWhere
 
@@ -145,30 +159,36 @@ def read_inventory(doc: JsonDoc) -> ParseResult:
         elif inv.is_type_name(item):
             truncated.append(path)
     pairs = []
-    start_of = doc.offsets
     first = doc._skip(0)
+    schemas: dict = {}
     for path, rec in records:
-        lower = {}
-        for k, v in rec.items():
-            lower.setdefault(k.lower(), (k, v))
-        kind = inv.kind_of(lower.keys())
-        if kind is None:
+        names = tuple(rec)
+        schema = schemas.get(names)
+        if schema is None:
+            schema = schemas[names] = inv.Schema(names)
+        if schema.kind is None:
             continue
-        start = start_of.get(path, first)
+        start = doc.offset(path, first)
         source = doc.location(start)
         keys = _Keys(doc, start)
-        if kind == "host":
-            host, fields, problems = inv.build_host(lower, keys, source)
+        if schema.kind == "host":
+            host, fields, problems = inv.build_host(schema.props(rec), keys, source)
             host.where = LazyWhere(fields, keys)
             result.hosts.append(host)
+            result.problems.extend(problems)
+            continue
+        fast = inv.fast_vm(rec, schema, source, "inventory")
+        if fast is not None:
+            vm, fields = fast
+            vm.where = LazyWhere(fields, keys, shared=True)
         else:
-            vm, fields, problems = inv.build_vm(lower, keys, source, "inventory")
+            vm, fields, problems = inv.build_vm(schema.props(rec), keys, source, "inventory")
             vm.where = LazyWhere(fields, keys)
-            pairs.append((inv.is_memory_record(lower.keys()), vm))
-        result.problems.extend(problems)
+            result.problems.extend(problems)
+        pairs.append((schema.is_memory, vm))
     result.vms = inv.merge_memory_records(pairs)
     for path in truncated[:1]:
-        result.problems.append(Problem("DM002", f"a record is the type name {_at(value, path)!r}, not an object: {inv.DEPTH_HINT}", doc.location(start_of.get(path, first))))
+        result.problems.append(Problem("DM002", f"a record is the type name {_at(value, path)!r}, not an object: {inv.DEPTH_HINT}", doc.location(doc.offset(path, first))))
     result.ours = bool(result.vms or result.hosts or truncated)
     return result
 

@@ -129,14 +129,27 @@ class JsonDoc:
         self.text = text
         self.display = display
         self.offsets: dict[tuple, int] = {}  # path -> offset of the value
+        self.elements: dict[tuple, list] = {}  # path of a flat array -> offsets of its elements
         self._scan = _PLAIN
         self._lines: LineIndex | None = None
+        self._last = (0, 1, -1)  # (offset, its line, offset of the last newline before it)
 
     # -- positions ---------------------------------------------------------------------------
     def location(self, offset: int, key: str | None = None) -> Location:
+        last_offset, last_line, last_nl = self._last
+        if last_offset <= offset < last_offset + LineIndex.STEP:
+            # records come in order: count only the newlines since the previous one
+            text = self.text
+            line = last_line + text.count("\n", last_offset, offset)
+            nl = text.rfind("\n", last_offset, offset)
+            if nl < 0:
+                nl = last_nl
+            self._last = (offset, line, nl)
+            return Location(self.display, line, offset - nl, key)
         if self._lines is None:
             self._lines = LineIndex(self.text)
         line, col = self._lines.at(offset)
+        self._last = (offset, line, offset - col)
         return Location(self.display, line, col, key)
 
     def _skip(self, i: int) -> int:
@@ -153,7 +166,8 @@ class JsonDoc:
     # -- parsing -----------------------------------------------------------------------------
     def parse(self, descend=None):
         """Parse the whole text. `descend(path)` says which containers to walk in Python (their
-        children's offsets are recorded in `self.offsets`); the rest is parsed in C.
+        children's offsets are recorded, see `offset`); the rest is parsed in C. For an array,
+        `descend` is asked about its element 0 once, for all of its elements.
         Raises JsonError (with an offset) or RecursionError."""
         try:
             return self._parse(descend)
@@ -162,6 +176,7 @@ class JsonDoc:
                 raise
         self._scan = _GUARDED  # an integer beyond Python's int-from-string limit: keep it as text
         self.offsets.clear()
+        self.elements.clear()
         return self._parse(descend)
 
     def _parse(self, descend):
@@ -169,7 +184,10 @@ class JsonDoc:
         if i >= len(self.text):
             raise JsonError("the file is empty: expected a JSON value", i)
         c = self.text[i]
-        if descend is not None and c in "{[" and descend(()):
+        if descend is not None and c == "[" and descend(()) and not descend((0,)):
+            value = []
+            i = self._flat_array(i, value, ())
+        elif descend is not None and c in "{[" and descend(()):
             value, i = self._walk(i, descend)
         else:
             value, i = self._value(i)
@@ -231,6 +249,9 @@ class JsonDoc:
                     container[key] = child
                 else:
                     container.append(child)
+                if c == "[" and not descend(child_path + (0,)):
+                    j = self._flat_array(j, child, child_path)  # a list of records: one C call each
+                    continue
                 stack.append([child, child_path, True])
                 j += 1
                 continue
@@ -239,6 +260,46 @@ class JsonDoc:
                 container[key] = value
             else:
                 container.append(value)
+
+    def _flat_array(self, i: int, out: list, path: tuple) -> int:
+        """The array at `i`, none of whose elements is walked: each element goes to the C
+        scanner whole and its offset is kept in `self.elements[path]`. Returns the offset
+        after the closing bracket."""
+        text = self.text
+        n = len(text)
+        ws = _WS_MATCH
+        scan = self._scan
+        starts = self.elements[path] = []
+        append, mark = out.append, starts.append
+        j = ws(text, i + 1).end()
+        if j < n and text[j] == "]":
+            return j + 1
+        while True:
+            if j >= n:
+                raise JsonError("unexpected end of the file: expected a value", j)
+            mark(j)
+            try:
+                value, j = scan(text, j)
+            except StopIteration as exc:
+                raise JsonError(_expected(text, exc.value, "a value"), exc.value) from None
+            except json.JSONDecodeError as exc:
+                raise JsonError(exc.msg, exc.pos) from None
+            append(value)
+            j = ws(text, j).end()
+            if j < n and text[j] == ",":
+                j = ws(text, j + 1).end()
+                continue
+            if j < n and text[j] == "]":
+                return j + 1
+            raise JsonError(_expected(text, j, "',' or ']'"), j)
+
+    def offset(self, path: tuple, default: int = 0) -> int:
+        """Offset of the value at `path`, for a child of a walked container."""
+        if path and type(path[-1]) is int:
+            starts = self.elements.get(path[:-1])
+            if starts is not None and path[-1] < len(starts):
+                return starts[path[-1]]
+        return self.offsets.get(path, default)
 
     # -- positions inside an object, found on demand -----------------------------------------
     def member_offsets(self, start: int) -> dict[str, int]:
@@ -312,21 +373,28 @@ class LazyWhere(dict):
     on; this finds only those a finding (or a consumer) asks for. It behaves as a plain dict:
     every read resolves first, and pickling (for --jobs) hands over a plain dict."""
 
-    __slots__ = ("_pending", "_resolve")
+    __slots__ = ("_pending", "_resolve", "_shared")
 
-    def __init__(self, pending: dict, resolve):
+    def __init__(self, pending: dict, resolve, shared: bool = False):
         super().__init__()
         self._pending = pending  # field -> what `resolve` takes (a key path)
         self._resolve = resolve
+        self._shared = shared  # `pending` is shared with other records: copy before changing it
+
+    def _own(self) -> dict:
+        if self._shared:
+            self._pending = dict(self._pending)
+            self._shared = False
+        return self._pending
 
     def _one(self, name) -> bool:
         pending = self._pending
         if pending and name in pending:
-            dict.__setitem__(self, name, self._resolve(pending.pop(name)))
+            dict.__setitem__(self, name, self._resolve(self._own().pop(name)))
         return dict.__contains__(self, name)
 
     def _all(self) -> None:
-        pending = self._pending
+        pending = self._own() if self._pending else self._pending
         while pending:
             name, what = pending.popitem()
             dict.__setitem__(self, name, self._resolve(what))
@@ -342,8 +410,8 @@ class LazyWhere(dict):
         return dict.__contains__(self, name) or bool(self._pending and name in self._pending)
 
     def __setitem__(self, name, value) -> None:
-        if self._pending:
-            self._pending.pop(name, None)
+        if self._pending and name in self._pending:
+            self._own().pop(name)
         dict.__setitem__(self, name, value)
 
     def __iter__(self):

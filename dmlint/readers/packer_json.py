@@ -109,7 +109,7 @@ def read(doc: JsonDoc) -> ParseResult:
     for i, builder in enumerate(builders):
         if not isinstance(builder, dict) or builder.get("type") not in TYPES:
             continue
-        start = doc.offsets.get(("builders", i), 0)
+        start = doc.offset(("builders", i))
         vm, problems = _vm(doc, builder, start, variables)
         for key, token in tokens.items():
             setattr(vm, key, token)

@@ -97,7 +97,7 @@ def read(doc: JsonDoc) -> ParseResult:
         for i, res in enumerate(resources):
             if not isinstance(res, dict) or res.get("type") != RESOURCE or res.get("mode", "managed") != "managed":
                 continue
-            start = doc.offsets.get(mpath + ("resources", i), 0)
+            start = doc.offset(mpath + ("resources", i))
             vm, problems = _vm(doc, res, start, unknown_after.get(res.get("address"), {}))
             result.vms.append(vm)
             result.problems.extend(problems)
