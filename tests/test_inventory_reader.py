@@ -301,3 +301,15 @@ def test_pre_commit_hook_passes_json_and_csv():
     (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
     for name in ("infra/plan.json", "inventory/vms.csv", "vm.yaml"):
         assert re.search(hook["files"], name), name
+
+
+def test_jobs_hand_lazy_positions_across_processes(tmp_path):
+    """--jobs pickles ParseResults: LazyWhere arrives as a plain dict with every position."""
+    for i in range(70):  # more than the 64 files below which --jobs stays in-process
+        doc = [{"Name": f"j{i}", "MemoryStartup": 2 * GB, "MemoryMinimum": 3 * GB, "DynamicMemoryEnabled": True}]
+        (tmp_path / f"vms{i:02d}.json").write_text(json.dumps(doc, indent=2))
+    one = run_cli("check", "--format", "json", tmp_path).output
+    two = run_cli("check", "--format", "json", "--jobs", "2", tmp_path).output
+    assert one == two
+    findings = json.loads(two)
+    assert len(findings) == 70 and {(f["rule"], f["line"]) for f in findings} == {("DM102", 5)}

@@ -176,3 +176,10 @@ def test_json_outputs_and_show(tmp_path):
     assert result["locations"][0]["physicalLocation"]["region"]["startLine"] > 1
     shown = run_cli("show", "--format", "csv", FIXTURES / "packer-json").output
     assert "pk-clean-2022" in shown and ",packer," in shown
+
+
+def test_two_packer_templates_may_build_the_same_vm_name(write):
+    a = write("a.json", _packer([{"type": "hyperv-iso", "vm_name": "same", "memory": 2048}]))
+    write("b.json", _packer([{"type": "hyperv-iso", "vm_name": "same", "memory": 2048}]))
+    code, findings = check_json(a.parent)
+    assert (code, findings) == (0, [])
