@@ -90,23 +90,6 @@ def _failed(doc: JsonDoc, message: str, offset: int) -> ParseResult:
     return result
 
 
-class _Keys:
-    """Finds the position of a property in one JSON object, when first asked."""
-
-    __slots__ = ("doc", "start", "found")
-
-    def __init__(self, doc: JsonDoc, start: int):
-        self.doc = doc
-        self.start = start
-        self.found = None
-
-    def __call__(self, name: str) -> Location:
-        if self.found is None:
-            self.found = self.doc.member_offsets(self.start)
-        at = self.found.get(name)
-        return self.doc.location(self.start if at is None else at)
-
-
 # -- PowerShell inventory ----------------------------------------------------------------------
 _LIST_KEYS = ("vms", "hosts", "value")  # the shipped script's lists; `value` of PS 5.1's {"value": [...], "Count": n}
 
@@ -129,71 +112,72 @@ def read_inventory(doc: JsonDoc) -> ParseResult:
             gc.enable()
 
 
+def _record_groups(doc: JsonDoc, value):
+    """[(records, their start offsets)]: the root array, the script's lists (or PS 5.1's
+    `value`), one object not wrapped in an array, or the root object itself."""
+    from dmlint.readers import ps_inventory as inv
+
+    first = doc._skip(0)
+    if isinstance(value, list):
+        return [(value, doc.elements.get((), [first] * len(value)))]
+    if not isinstance(value, dict):
+        return []
+    lists = [k for k in value if k.lower() in _LIST_KEYS and isinstance(value[k], (list, dict, str))]
+    if not lists or inv.kind_of({k.lower() for k in value}) is not None:
+        return [([value], [first])]
+    groups = []
+    for k in lists:
+        v = value[k]
+        if isinstance(v, list):
+            groups.append((v, doc.elements.get((k,), [first] * len(v))))
+        else:  # one object not wrapped in an array, or a type name
+            groups.append(([v], [doc.offset((k,), first)]))
+    return groups
+
+
 def _read_inventory(doc: JsonDoc) -> ParseResult:
+    from functools import partial
+
     from dmlint.readers import ps_inventory as inv
     from dmlint.readers.jsontext import LazyWhere
 
     value = doc.parse(_descend)
     result = ParseResult()
-    records = []  # (path, dict)
-    truncated = []  # paths of type-name strings where records should be
-    if isinstance(value, list):
-        items = [((i,), v) for i, v in enumerate(value)]
-    elif isinstance(value, dict):
-        lists = [k for k in value if k.lower() in _LIST_KEYS and isinstance(value[k], (list, dict, str))]
-        if lists and (inv.kind_of({k.lower() for k in value}) is None):
-            items = []
-            for k in lists:
-                v = value[k]
-                if isinstance(v, list):
-                    items.extend(((k, i), e) for i, e in enumerate(v))
-                else:  # one object not wrapped in an array, or a type name
-                    items.append(((k,), v))
-        else:
-            items = [((), value)]
-    else:
-        items = []
-    for path, item in items:
-        if isinstance(item, dict):
-            records.append((path, item))
-        elif inv.is_type_name(item):
-            truncated.append(path)
+    truncated = None  # (type name, offset) of the first type-name string where a record should be
     pairs = []
-    first = doc._skip(0)
     schemas: dict = {}
-    for path, rec in records:
-        names = tuple(rec)
-        schema = schemas.get(names)
-        if schema is None:
-            schema = schemas[names] = inv.Schema(names)
-        if schema.kind is None:
-            continue
-        start = doc.offset(path, first)
-        source = doc.location(start)
-        keys = _Keys(doc, start)
-        if schema.kind == "host":
-            host, fields, problems = inv.build_host(schema.props(rec), keys, source)
-            host.where = LazyWhere(fields, keys)
-            result.hosts.append(host)
-            result.problems.extend(problems)
-            continue
-        fast = inv.fast_vm(rec, schema, source, "inventory")
-        if fast is not None:
-            vm, fields = fast
-            vm.where = LazyWhere(fields, keys, shared=True)
-        else:
-            vm, fields, problems = inv.build_vm(schema.props(rec), keys, source, "inventory")
-            vm.where = LazyWhere(fields, keys)
-            result.problems.extend(problems)
-        pairs.append((schema.is_memory, vm))
+    fast_vm, location, key_location = inv.fast_vm, doc.location, doc.key_location
+    for items, starts in _record_groups(doc, value):
+        for rec, start in zip(items, starts):
+            if type(rec) is not dict:
+                if truncated is None and inv.is_type_name(rec):
+                    truncated = (rec, start)
+                continue
+            names = tuple(rec)
+            schema = schemas.get(names)
+            if schema is None:
+                schema = schemas[names] = inv.Schema(names)
+            if schema.kind is None:
+                continue
+            source = location(start)
+            keys = partial(key_location, start)
+            if schema.kind == "host":
+                host, fields, problems = inv.build_host(schema.props(rec), keys, source)
+                host.where = LazyWhere(fields, keys)
+                result.hosts.append(host)
+                result.problems.extend(problems)
+                continue
+            fast = fast_vm(rec, schema, source, "inventory")
+            if fast is not None:
+                vm, fields = fast
+                vm.where = LazyWhere(fields, keys, shared=True)
+            else:
+                vm, fields, problems = inv.build_vm(schema.props(rec), keys, source, "inventory")
+                vm.where = LazyWhere(fields, keys)
+                result.problems.extend(problems)
+            pairs.append((schema.is_memory, vm))
     result.vms = inv.merge_memory_records(pairs)
-    for path in truncated[:1]:
-        result.problems.append(Problem("DM002", f"a record is the type name {_at(value, path)!r}, not an object: {inv.DEPTH_HINT}", doc.location(doc.offset(path, first))))
+    if truncated is not None:
+        result.problems.append(Problem("DM002", f"a record is the type name {truncated[0]!r}, not an object: {inv.DEPTH_HINT}", location(truncated[1])))
     result.ours = bool(result.vms or result.hosts or truncated)
     return result
-
-
-def _at(value, path):
-    for part in path:
-        value = value[part]
-    return value

@@ -133,6 +133,7 @@ class JsonDoc:
         self._scan = _PLAIN
         self._lines: LineIndex | None = None
         self._last = (0, 1, -1)  # (offset, its line, offset of the last newline before it)
+        self._members: dict[int, dict] = {}  # object offset -> {key: offset}, filled on demand
 
     # -- positions ---------------------------------------------------------------------------
     def location(self, offset: int, key: str | None = None) -> Location:
@@ -321,6 +322,16 @@ class JsonDoc:
                 break
             j = self._skip(j + 1)
         return out
+
+    def key_location(self, start: int, name: str) -> Location:
+        """Where property `name` of the object at `start` is written (the object's own position
+        if it has no such property); the object's members are walked once, when first asked."""
+        cache = self._members
+        found = cache.get(start)
+        if found is None:
+            found = cache[start] = self.member_offsets(start)
+        at = found.get(name)
+        return self.location(start if at is None else at)
 
     def member_value_offset(self, start: int, key: str) -> int | None:
         """Offset of the value of `key` in the object starting at `start`."""
