@@ -18,6 +18,8 @@ import re
 from dmlint.model import Location, ParseResult, Problem
 from dmlint.readers.jsontext import JsonDoc, JsonError, TextError, decode
 
+_INVENTORY_NAMES = ("MemoryStartup", "MemoryCapacity", "DynamicMemoryEnabled", "dmlint-inventory")
+SNIFF_HEAD = 65536  # a case-insensitive look covers the head only: PowerShell writes the names as above
 # plain literals (no repetition): a linear search
 _INVENTORY_B = re.compile(rb'"(?:MemoryStartup|MemoryCapacity|DynamicMemoryEnabled|dmlint-inventory)"', re.IGNORECASE)
 _INVENTORY_S = re.compile(r'"(?:MemoryStartup|MemoryCapacity|DynamicMemoryEnabled|dmlint-inventory)"', re.IGNORECASE)
@@ -34,8 +36,11 @@ def sniff(data) -> str | None:
         return "plan" if has("hyperv_machine_instance") else None
     if has('"builders"') and (has("hyperv-iso") or has("hyperv-vmcx")):
         return "packer"
+    # the cmdlets' own spelling anywhere (a memchr-speed search), any spelling in the head
+    if any(has(f'"{name}"') for name in _INVENTORY_NAMES):
+        return "inventory"
     pattern = _INVENTORY_B if q == b'"' else _INVENTORY_S
-    if pattern.search(data):
+    if pattern.search(data, 0, SNIFF_HEAD):
         return "inventory"
     return None
 
