@@ -183,3 +183,12 @@ def test_two_packer_templates_may_build_the_same_vm_name(write):
     write("b.json", _packer([{"type": "hyperv-iso", "vm_name": "same", "memory": 2048}]))
     code, findings = check_json(a.parent)
     assert (code, findings) == (0, [])
+
+
+def test_plan_modules_nested_beyond_reason_are_dm001():
+    module = {"address": "module.leaf", "resources": [_res("module.leaf.hyperv_machine_instance.vm", name="deep", static_memory=True)]}
+    for _ in range(200):
+        module = {"address": "module.m", "resources": [], "child_modules": [module]}
+    text = json.dumps({"format_version": "1.2", "planned_values": {"root_module": module}})
+    (p,) = _read(text).problems
+    assert p.rule == "DM001" and "nested too deeply" in p.message

@@ -21,7 +21,7 @@ import io
 
 from dmlint.model import Location, ParseResult, Problem
 from dmlint.readers import ps_inventory as inv
-from dmlint.readers.jsontext import TextError, decode
+from dmlint.readers.jsontext import TextError, decode, is_utf16
 
 _DELIMITERS = (",", ";", "\t")
 SNIFF_BYTES = 65536
@@ -95,8 +95,7 @@ def read(data: bytes, display: str) -> ParseResult:
 def _cut(data: bytes) -> bytes:
     """The first SNIFF_BYTES bytes, cut at a line end so no character is split."""
     cut = data[:SNIFF_BYTES]
-    wide = cut[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(cut) >= 4 and cut[1] == 0 and cut[3] == 0)
-    if wide:
+    if is_utf16(cut):
         return cut[: len(cut) - (len(cut) % 2)]
     end = cut.rfind(b"\n")
     return cut[: end + 1] if end > 0 else cut

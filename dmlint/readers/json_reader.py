@@ -16,7 +16,7 @@ import gc
 import re
 
 from dmlint.model import Location, ParseResult, Problem
-from dmlint.readers.jsontext import JsonDoc, JsonError, TextError, decode
+from dmlint.readers.jsontext import JsonDoc, JsonError, TextError, decode, is_utf16
 
 _INVENTORY_NAMES = ("MemoryStartup", "MemoryCapacity", "DynamicMemoryEnabled", "dmlint-inventory")
 SNIFF_HEAD = 65536  # a case-insensitive look covers the head only: PowerShell writes the names as above
@@ -45,13 +45,9 @@ def sniff(data) -> str | None:
     return None
 
 
-def _utf16(data: bytes) -> bool:
-    return data[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(data) >= 4 and data[1] == 0 and data[3] == 0 and data[0] != 0)
-
-
 def read(data: bytes, display: str) -> ParseResult:
     """Never raises."""
-    wide = _utf16(data)
+    wide = is_utf16(data)
     kind = None if wide else sniff(data)
     if not wide and kind is None:
         return ParseResult(ours=False)

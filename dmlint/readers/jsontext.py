@@ -42,6 +42,11 @@ class TextError(ValueError):
         self.offset = offset
 
 
+def is_utf16(data: bytes) -> bool:
+    """A UTF-16 byte order mark, or ASCII text with every second byte 0 (UTF-16 LE without one)."""
+    return data[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(data) >= 4 and data[1] == 0 and data[3] == 0 and data[0] != 0)
+
+
 def decode(data: bytes, nul_ok: bool = False) -> tuple[str, str]:
     """bytes -> (text, encoding). Raises TextError naming the byte offset. A NUL character
     is an error too (binary data), unless `nul_ok` (a first look at a file's header)."""
@@ -51,7 +56,7 @@ def decode(data: bytes, nul_ok: bool = False) -> tuple[str, str]:
         enc, body = "utf-16-le", data[2:]
     elif data.startswith(b"\xfe\xff"):
         enc, body = "utf-16-be", data[2:]
-    elif len(data) >= 4 and data[1] == 0 and data[3] == 0 and data[0] != 0:
+    elif is_utf16(data):
         enc, body = "utf-16-le", data  # UTF-16 LE without a BOM: ASCII text with every second byte 0
     else:
         enc, body = "utf-8", data
