@@ -122,12 +122,12 @@ def test_fleet_from_inventory_uses_measured_demand():
 def test_get_vmmemory_records_merge_into_their_vm():
     doc = [
         {"Name": "m1", "ComputerName": "H", "MemoryStartup": 2 * GB, "DynamicMemoryEnabled": True, "MemoryMinimum": GB, "MemoryMaximum": 4 * GB},
-        {"VMName": "m1", "ComputerName": "H", "Startup": 2 * GB, "Minimum": GB, "Maximum": 4 * GB, "Buffer": 35, "Priority": 80, "DynamicMemoryEnabled": True},
-        {"VMName": "m2", "ComputerName": "H", "Startup": GB, "Buffer": 5, "Priority": 0, "DynamicMemoryEnabled": False},
+        {"VMName": "m1", "Name": "Memory", "ComputerName": "H", "Startup": 2 * GB, "Minimum": GB, "Maximum": 4 * GB, "Buffer": 35, "Priority": 80, "DynamicMemoryEnabled": True},
+        {"VMName": "m2", "Name": "Memory", "ComputerName": "H", "Startup": GB, "Buffer": 5, "Priority": 0, "DynamicMemoryEnabled": "False"},
     ]
     result = _read(json.dumps(doc, indent=2))
     assert [(vm.name, vm.buffer, vm.weight, vm.startup) for vm in result.vms] == [("m1", 35, 80, 2048), ("m2", 5, 0, 1024)]
-    assert result.vms[0].loc("buffer").line == 16  # the Buffer line of the Get-VMMemory record
+    assert result.vms[0].loc("buffer").line == 17  # the Buffer line of the Get-VMMemory record
 
 
 def test_ps51_value_count_wrapper():

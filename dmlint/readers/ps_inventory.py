@@ -6,7 +6,8 @@ file) and the CSV reader (`Export-Csv`). Both hand over one record at a time as
 properties mean, the readers know only their format. The names, the VMState enum and the
 Windows build numbers are data: rules/data/powershell_inventory.yaml.
 
-    Name / VMName           -> name            (required: DM002)
+    Name / VMName           -> name            (required: DM002; a Get-VMMemory record's
+                                                own Name is the device's, "Memory": VMName)
     ComputerName            -> host            (the VM's Hyper-V host, for the fleet pass)
     State                   -> state           (VMState number or name; see the data file)
     Generation              -> generation      (absent: 2, as in YAML)
@@ -198,7 +199,11 @@ def build_vm(props: dict, locate, source: Location, fmt: str) -> tuple[VM, dict,
     tables = data()
     table = tables["vm_props"]
     b = _Builder(props, locate)
-    entry = b.pick("name", table)
+    if is_memory_record(props.keys()) and props.get("vmname", (None, None))[1] is not None:
+        entry = props["vmname"]  # Get-VMMemory's own Name is the device's, "Memory"
+        b.keys["name"] = entry[0]
+    else:
+        entry = b.pick("name", table)
     name = None
     if entry is not None:
         name = b.text(entry[0], entry[1])
@@ -300,6 +305,8 @@ class Schema:
                 if cand in lower:
                     self.fields[attr] = lower[cand]
                     break
+        if self.kind == "vm" and self.is_memory and "vmname" in lower:
+            self.fields["name"] = lower["vmname"]  # Get-VMMemory's own Name is the device's, "Memory"
 
     def props(self, rec: dict) -> dict:
         """The record as build_vm/build_host take it: {lower-case name: (name, value)}."""
