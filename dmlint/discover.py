@@ -20,6 +20,8 @@ FORMATS = {
     ".yml": "yaml",
     ".xml": "xml",
     ".vmcx": "vmcx",
+    ".json": "json",  # recognised by content: plan, Packer template or PowerShell inventory
+    ".csv": "csv",  # recognised by content: PowerShell Export-Csv inventory
     ".vmrs": "runtime",  # runtime state: not a configuration
     ".vmgs": "runtime",  # guest state: not a configuration
 }

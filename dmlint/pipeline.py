@@ -155,8 +155,8 @@ def _duplicates(vms, hosts) -> list[Problem]:
     for kind, records in (("VM", vms), ("host", hosts)):
         first = {}
         for rec in records:
-            if rec.name.startswith("<unnamed"):
-                continue
+            if rec.name.startswith("<unnamed") or getattr(rec, "fmt", None) == "packer":
+                continue  # Packer build VMs are throwaway: templates often build the same vm_name
             if rec.name in first:
                 prev = first[rec.name].loc("name")
                 problems.append(

@@ -28,6 +28,14 @@ def read_bytes(data: bytes, display: str, fmt: str) -> ParseResult:
         from dmlint.readers import vmcx
 
         return vmcx.read(data, display)
+    if fmt == "json":
+        from dmlint.readers import json_reader
+
+        return json_reader.read(data, display)
+    if fmt == "csv":
+        from dmlint.readers import csv_reader
+
+        return csv_reader.read(data, display)
     result = ParseResult()
     if fmt == "runtime":
         result.problems.append(Problem("DM001", "runtime-state file (.vmrs/.vmgs), not a VM configuration: not checked; point dmlint at the .vmcx beside it", Location(display, 0, 0)))
