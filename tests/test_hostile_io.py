@@ -574,10 +574,10 @@ def test_output_that_names_a_checked_file_is_refused(tmp_path, option, how):
     before = vm.read_bytes()
     target = vm
     if how == "symlink":
-        target = tmp_path / "link.json"
+        target = tmp_path / "link.out"  # not a format dmlint reads, so only the link points at an input
         target.symlink_to(vm)
     elif how == "hardlink":
-        target = tmp_path / "hard.json"
+        target = tmp_path / "hard.out"
         os.link(vm, target)
     result = run_cli("check", option, target, tmp_path)
     assert result.exit_code == 2
