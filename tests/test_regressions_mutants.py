@@ -184,17 +184,20 @@ def test_waterfill_remainder_goes_to_the_larger_weight():
 
 
 def test_host_that_boots_to_exactly_full_can_start(write):
-    # best cold-boot order: the first VM shrinks to 1024 + 64 MB, the second boots at 4096 + 64 MB:
-    # peak 5248 MB = usable (6144 - 896) exactly
+    # the restart bound (floors 2176 MB + largest startup-minimum 3072 MB = 5248 MB) exceeds the
+    # usable 4224 MB, so the exact staggering runs: w-big first peaks at 4096 MB (plus 2 x 64 MB
+    # overhead = 4224 MB), then w-big at 1024 MB and w-small at 2048 MB: the peak equals usable
+    # exactly, so the host boots
     text = (
-        "hosts:\n  - {name: w-h, memory: 6GB, reserve: 896}\n"
+        "hosts:\n  - {name: w-h, memory: 5GB, reserve: 896}\n"
         "vms:\n"
-        "  - {name: w-1, host: w-h, memory: {dynamic: true, startup: 4096, minimum: 1024, maximum: 8192}}\n"
-        "  - {name: w-2, host: w-h, memory: {dynamic: true, startup: 4096, minimum: 1024, maximum: 8192}}\n"
+        "  - {name: w-big, host: w-h, memory: {dynamic: true, startup: 4096, minimum: 1024, maximum: 8192}}\n"
+        "  - {name: w-small, host: w-h, memory: {dynamic: true, startup: 2048, minimum: 1024, maximum: 8192}}\n"
     )
     _, findings = check_json(write("stagger_exact.yaml", text))
-    assert findings == []
+    assert by_rule(findings, "DM303") == []
+    assert [f["vm"] for f in by_rule(findings, "DM302")] == ["w-big"]  # a restart of w-big would need Smart Paging
     _, findings = check_json(write("stagger_short.yaml", text.replace("reserve: 896", "reserve: 898")))
     dm303 = by_rule(findings, "DM303")
     assert [(f["host"], f["line"]) for f in dm303] == [("w-h", 2)]
-    assert "2 MB short" in dm303[0]["message"]
+    assert "peaks at 4224 MB" in dm303[0]["message"] and "2 MB short" in dm303[0]["message"]
