@@ -303,6 +303,7 @@ def read(data: bytes, display: str) -> ParseResult:
         result.ours = isinstance(exc, yaml.reader.ReaderError) or _looks_ours(data)
         if result.ours:
             result.problems.append(Problem("DM001", _describe(exc), _mark_location(display, exc)))
+            _suppressions(result, data)
         return result
     except (RecursionError, MemoryError):
         result.problems.append(Problem("DM001", "document is nested too deeply to read", Location(display, 1, 1)))
@@ -344,7 +345,15 @@ def read(data: bytes, display: str) -> ParseResult:
                 if host:
                     result.hosts.append(host)
     result.ours = ours_any
+    if ours_any:
+        _suppressions(result, data)
     return result
+
+
+def _suppressions(result: ParseResult, data: bytes) -> None:
+    from dmlint.suppress import yaml_directives
+
+    result.line_suppressions, result.file_suppressions = yaml_directives(data, _Loader)
 
 
 def _looks_ours(data: bytes) -> bool:

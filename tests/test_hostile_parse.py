@@ -1,0 +1,141 @@
+"""The hostile corpus (fixtures/hostile/, large files from fixtures/hostile/generate.py):
+each input gives its exact finding (or exit 2), names the file, raises no traceback, leaves
+the neighbouring file checked, and stays within the issue-12 bounds (256 MB RSS; CPU time,
+see CPU_BOUND) measured in a process of its own (tests/hostile_runner.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, REPO
+
+HOSTILE = FIXTURES / "hostile"
+RUNNER = Path(__file__).with_name("hostile_runner.py")
+GOOD = HOSTILE / "good.yaml"
+RSS_BOUND_MB = 256
+# The target is 1 s (tests/benchmarks/bench_hostile.py measures each case against it); the
+# default run allows a loaded CI machine 5x that in CPU time, a hang is caught by TIMEOUT.
+CPU_BOUND = float(os.environ.get("DMLINT_HOSTILE_CPU_SECONDS", "5"))
+TIMEOUT = 120
+
+
+def run_hostile(*args, cwd=None) -> dict:
+    try:
+        proc = subprocess.run([sys.executable, str(RUNNER), *map(str, args)], capture_output=True, text=True,
+                              timeout=TIMEOUT, cwd=cwd or REPO)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"dmlint check {args} did not finish within {TIMEOUT} s (a hang)")
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads(proc.stdout)
+    assert "Traceback" not in res["stderr"] and "TRACEBACK" not in res["stderr"], res["stderr"]
+    assert res["rss_mb"] <= RSS_BOUND_MB, f"{args}: peak RSS {res['rss_mb']:.0f} MB"
+    assert res["cpu"] <= CPU_BOUND, f"{args}: {res['cpu']:.2f} s CPU"
+    return res
+
+
+def findings_for(res: dict, name: str) -> list[dict]:
+    assert isinstance(res["findings"], list), res
+    return [f for f in res["findings"] if Path(f["path"]).name == name]
+
+
+def assert_neighbour_checked(res: dict) -> None:
+    assert [f["rule"] for f in findings_for(res, GOOD.name)] == ["DM102"]
+
+
+def check_one(path: Path, rule: str, line: int | None = None, text: str | None = None) -> dict:
+    res = run_hostile(path, GOOD)
+    assert res["exit"] == 1
+    mine = findings_for(res, path.name)
+    assert [f["rule"] for f in mine] == [rule], mine
+    if line is not None:
+        assert mine[0]["line"] == line, mine
+    if text is not None:
+        assert text in mine[0]["message"], mine
+    assert_neighbour_checked(res)
+    return mine[0]
+
+
+# --- hole 1: the DOCTYPE guard -------------------------------------------------------------
+
+DOCTYPE_CASES = {
+    # name: line of the real DOCTYPE
+    "xml-doctype-comment-decoy.xml": 3,  # the issue's reproducer: a decoy DOCTYPE in a comment
+    "xml-doctype-pi-decoy.xml": 3,
+    "xml-doctype-subset-comment.xml": 2,  # `]>` inside a comment inside the internal subset
+    "xml-doctype-file-oracle.xml": 3,  # file:///etc/passwd: the finding must not depend on it
+    "xml-external-subset.xml": 2,
+    "xml-doctype-utf16.xml": 3,
+}
+
+
+@pytest.mark.parametrize("name", sorted(DOCTYPE_CASES))
+def test_doctype_is_refused_where_libxml2_sees_it(name):
+    check_one(HOSTILE / name, "DM001", DOCTYPE_CASES[name], "refused: the DOCTYPE is not read")
+
+
+def test_doctype_after_cdata_in_the_prolog_is_a_syntax_error_and_nothing_is_loaded():
+    check_one(HOSTILE / "xml-doctype-cdata-decoy.xml", "DM001", 2)
+
+
+def _fifo(tmp_path) -> Path:
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("os.mkfifo is not available on this platform: the FIFO sentinel needs it")
+    fifo = tmp_path / "sentinel.fifo"
+    os.mkfifo(fifo)
+    return fifo
+
+
+FIFO_SHAPES = {
+    "parameter-entity": '<!DOCTYPE configuration [<!ENTITY % p SYSTEM "{url}"> %p;]>',
+    "external-subset": '<!DOCTYPE configuration SYSTEM "{url}">',
+    "general-entity": '<!DOCTYPE configuration [<!ENTITY x SYSTEM "{url}">]>',
+    "subset-comment": '<!DOCTYPE configuration [<!-- ]> --><!ENTITY % p SYSTEM "{url}"> %p;]>',
+}
+
+
+@pytest.mark.parametrize("shape", sorted(FIFO_SHAPES))
+@pytest.mark.parametrize("url_kind", ["path", "file-url"])
+def test_libxml2_never_opens_a_local_file_even_past_the_prefilter(tmp_path, shape, url_kind):
+    """A FIFO as the external resource: opening it for reading blocks until a writer comes,
+    so if libxml2 opened it the child process would hang (and the test time out). The parse
+    is driven twice: through the reader, and straight through the lxml parser the reader uses
+    (past the DOCTYPE refusal), which must deny the load on its own."""
+    fifo = _fifo(tmp_path)
+    url = str(fifo) if url_kind == "path" else fifo.as_uri()
+    doc = ('<?xml version="1.0"?>\n<!-- <!DOCTYPE a> -->\n' + FIFO_SHAPES[shape].format(url=url)
+           + '\n<configuration><properties><notes type="string">&x;</notes></properties><settings/></configuration>\n')
+    path = tmp_path / "fifo.xml"
+    path.write_text(doc, encoding="utf-8")
+    check_one(path, "DM001", 3, "refused")
+    code = ("import sys; from dmlint.readers import hyperv_xml as h\n"
+            "data = open(sys.argv[1], 'rb').read()\n"
+            "try:\n    h._parse(data)\nexcept Exception as exc:\n    print(type(exc).__name__)\n"
+            "print('asked', h._DENY.asked)\n")
+    try:
+        proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60, cwd=REPO)
+    except subprocess.TimeoutExpired:
+        pytest.fail("libxml2 opened the FIFO named by the DOCTYPE")
+    assert proc.returncode == 0, proc.stderr
+    if shape != "general-entity":  # &x; is not expanded (resolve_entities=False), so never loaded
+        assert url in proc.stdout or str(fifo) in proc.stdout, proc.stdout
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed: the system-call check needs it")
+def test_strace_sees_no_open_of_the_named_files(tmp_path):
+    log = tmp_path / "strace.log"
+    files = [HOSTILE / n for n in sorted(DOCTYPE_CASES)]
+    proc = subprocess.run(["strace", "-f", "-e", "trace=open,openat", "-o", str(log), sys.executable, str(RUNNER), *map(str, files)],
+                          capture_output=True, text=True, timeout=TIMEOUT, cwd=REPO)
+    if "ptrace" in proc.stderr and "Operation not permitted" in proc.stderr:
+        pytest.skip("strace cannot trace here (ptrace not permitted)")
+    assert proc.returncode == 0, proc.stderr
+    opened = [line for line in log.read_text().splitlines() if "/dev/zero" in line or "/etc/passwd" in line]
+    assert opened == []
+    assert len(json.loads(proc.stdout)["findings"]) == len(files)
