@@ -33,9 +33,11 @@ def _load_toml(path: Path) -> dict | None:
 def _load_yaml(path: Path) -> dict:
     import yaml
 
+    from dmlint.readers.yaml_reader import load_bounded
+
     try:
         with open(path, "rb") as fh:
-            data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            data = load_bounded(fh.read())  # the reader's value and alias limits (alias bombs)
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
     if data is None:

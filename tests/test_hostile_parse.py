@@ -139,3 +139,90 @@ def test_strace_sees_no_open_of_the_named_files(tmp_path):
     opened = [line for line in log.read_text().splitlines() if "/dev/zero" in line or "/etc/passwd" in line]
     assert opened == []
     assert len(json.loads(proc.stdout)["findings"]) == len(files)
+
+
+# --- hole 2: regular expressions that saw input --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    sys.path.insert(0, str(HOSTILE))
+    try:
+        from generate import generate
+    finally:
+        sys.path.remove(str(HOSTILE))
+    return generate(tmp_path_factory.mktemp("hostile"))
+
+
+@pytest.mark.parametrize("name", ["yaml-directive-redos.yaml"])
+def test_directive_redos_line_is_not_a_directive(name):
+    res = run_hostile(HOSTILE / name, GOOD)
+    assert findings_for(res, name) == []
+    assert_neighbour_checked(res)
+
+
+def test_wide_directive_redos_line(generated):
+    res = run_hostile(generated["yaml-directive-wide-redos.yaml"], GOOD)
+    assert findings_for(res, "yaml-directive-wide-redos.yaml") == []
+    assert_neighbour_checked(res)
+
+
+def test_unclosed_comments_are_one_syntax_error(generated):
+    mine = check_one(generated["xml-unclosed-comments.xml"], "DM001", 2, "XML syntax error")
+    assert mine["column"] == 46
+
+
+def test_doctype_named_in_notes_among_many_comments_is_not_refused(generated):
+    mine = check_one(generated["xml-many-comments-doctype-in-notes.xml"], "DM002", 3)
+    assert mine["vm"] == "c"
+
+
+# --- hole 5: bombs that passed the caps ----------------------------------------------------
+
+
+def test_a_long_vms_list_is_refused_while_parsing(generated):
+    """1.5 million values: refused at the 200,000th, before anything is composed (the check
+    used to compose 3.8 GB of nodes for the issue's 63 MB list before refusing it)."""
+    check_one(generated["yaml-vms-list-bomb.yaml"], "DM001", 199_999, "refused: document has more than 200000 values")
+
+
+def test_190k_unknown_keys_pass_the_value_limit(generated):
+    check_one(generated["yaml-190k-unknown-keys.yaml"], "DM001", None, "more than 200000 values")
+
+
+def test_unknown_keys_are_listed_up_to_a_cap(generated):
+    res = run_hostile(generated["yaml-unknown-keys.yaml"], GOOD)
+    mine = findings_for(res, "yaml-unknown-keys.yaml")
+    assert [f["rule"] for f in mine] == ["DM002"] * 51
+    assert mine[0]["message"].startswith("unknown key 'k0' in vm (allowed: ")
+    assert (mine[-1]["line"], mine[-1]["message"][:60]) == (54, "19950 more unknown keys in vm, from 'k50' on (only the first")
+    assert_neighbour_checked(res)
+
+
+def test_config_alias_bomb_is_exit_2_naming_the_file():
+    cfg_dir = HOSTILE / "config-alias-bomb"
+    res = run_hostile(GOOD, cwd=cfg_dir)
+    assert res["exit"] == 2
+    assert ".dmlint.yaml" in res["stderr"] and "more than 200000 values" in res["stderr"]
+
+
+def test_huge_integers_are_dm003_at_the_reader_and_cost_only_their_record():
+    name = "yaml-huge-integers.yaml"
+    res = run_hostile(HOSTILE / name, GOOD)
+    mine = findings_for(res, name)
+    got = [(f["rule"], f["line"], f["vm"]) for f in mine]
+    assert [g for g in got if g[0] == "DM003"] == [("DM003", 5, None), ("DM003", 19, None)]
+    assert not [f for f in mine if "internal error" in f["message"]]
+    # huge-h2 is still checked by the fleet pass: its 40 GB VM does not fit
+    assert ("DM306", 11, "huge-c") in got
+    assert_neighbour_checked(res)
+
+
+@pytest.mark.parametrize("command", ["show", "fleet"])
+def test_huge_integers_do_not_break_show_or_fleet(command):
+    from conftest import run_cli
+
+    result = run_cli(command, HOSTILE / "yaml-huge-integers.yaml")
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    assert "huge-h2" in result.output
