@@ -226,3 +226,46 @@ def test_huge_integers_do_not_break_show_or_fleet(command):
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.output
     assert "huge-h2" in result.output
+
+
+# --- the earlier kinds: bombs, truncation, binary, wrong encodings, deep nesting -------------
+
+EARLIER = {
+    # name: (line, start of the message); line None where the position is a byte offset
+    "xml-billion-laughs.xml": (2, "refused: the DOCTYPE is not read"),
+    "xml-truncated.xml": (6, "XML syntax error: "),
+    "yaml-binary.yaml": (None, "not valid text: control characters are not allowed at byte 16"),
+    "yaml-truncated.yaml": (3, "YAML syntax error: while scanning a quoted scalar"),
+    "yaml-bad-utf8.yaml": (None, "not valid text: invalid trailing UTF-8 octet at byte 16"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EARLIER))
+def test_earlier_kinds(name):
+    line, message = EARLIER[name]
+    mine = check_one(HOSTILE / name, "DM001", line)
+    assert mine["message"].startswith(message), mine
+
+
+@pytest.mark.parametrize("name, line, message", [
+    ("xml-deep-nesting.xml", 2, "XML syntax error: Excessive depth in document: 256"),
+    ("yaml-deep-nesting.yaml", 3, "YAML syntax error: while increasing flow level, exceeded maximum nesting depth"),
+])
+def test_deep_nesting(generated, name, line, message):
+    mine = check_one(generated[name], "DM001", line)
+    assert mine["message"].startswith(message), mine
+
+
+def test_no_file_existence_oracle(tmp_path):
+    """The finding must not depend on whether the named file exists on the CI runner."""
+    results = []
+    for target in ("file:///etc/passwd", "file:///nonexistent/dmlint-oracle", "/etc/hostname", "/nonexistent/x"):
+        for shape in (FIFO_SHAPES["parameter-entity"], FIFO_SHAPES["external-subset"]):
+            path = tmp_path / "oracle.xml"
+            path.write_text('<?xml version="1.0"?>\n<!-- <!DOCTYPE a> -->\n' + shape.format(url=target)
+                            + "\n<configuration><properties/><settings/></configuration>\n", encoding="utf-8")
+            from dmlint.readers import hyperv_xml
+
+            (p,) = hyperv_xml.read(path.read_bytes(), "oracle.xml").problems
+            results.append((p.rule, p.message, p.location.line, p.location.column))
+    assert len(set(results)) == 1, set(results)
