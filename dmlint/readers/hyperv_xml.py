@@ -15,10 +15,13 @@ declaration fails on them. The text is re-encoded as UTF-8 with the declaration 
 match, on the same line, so line numbers stay those of the file.
 
 Safety. lxml parses with entity resolution, DTD loading and validation, and network access
-off, and without `huge_tree` (libxml2's limits on depth and text size stay on). A DOCTYPE
-that declares entities or names an external DTD is refused before parsing (DM001): Hyper-V
-never writes one, and it is how entity-expansion bombs and external-entity reads arrive.
-The reader never raises: every failure is a Problem.
+off, and without `huge_tree` (libxml2's limits on depth and text size stay on). Any DOCTYPE
+is refused (DM001): Hyper-V never writes one, and it is how entity-expansion bombs and
+external-entity reads arrive. It is found as libxml2 finds it (a parser target whose
+doctype() callback stops the parse before the internal subset is read), never by a
+substring search that a decoy in a comment defeats; and every parser carries a resolver that
+answers each external load with nothing, so libxml2 never opens a local file (`no_network`
+only keeps it off the network). The reader never raises: every failure is a Problem.
 
 Locations point at the element holding the value: its line (lxml's `sourceline`) and the
 column of its `<` on that line.

@@ -138,8 +138,7 @@ class _Converter:
         self.keys: dict[tuple, tuple[int, int]] = {}  # path -> position of the key
         self.values: dict[tuple, tuple[int, int]] = {}  # path -> position of the value
         self.duplicates: list[tuple[tuple, str]] = []  # (path of the key, message)
-        self.too_long: list[tuple] = []  # paths of integer literals longer than MAX_INT_DIGITS
-        self.values_len: dict[tuple, int] = {}
+        self.too_long: dict[tuple, int] = {}  # path -> length of an integer literal past MAX_INT_DIGITS
 
     def convert(self, node, path: tuple, depth: int):
         self.count += 1
@@ -154,8 +153,7 @@ class _Converter:
                 return node.value
             if len(node.value) > MAX_INT_DIGITS + 4 and node.tag == "tag:yaml.org,2002:int":
                 # sign, base prefix and `_` separators allowed for; int() is never called on it
-                self.too_long.append(path)
-                self.values_len[path] = len(node.value)
+                self.too_long[path] = len(node.value)
                 return f"<integer of {len(node.value)} characters>"
             try:
                 value = make(node)
@@ -333,7 +331,7 @@ def _build_vm(entry, path: tuple, conv: _Converter, display: str, problems: list
                 continue
             loc = _loc(conv, display, mpath + (key,))
             where[attr] = loc
-            if conv.too_long and mpath + (key,) in conv.too_long:
+            if mpath + (key,) in conv.too_long:
                 continue  # reported as DM003 already
             try:
                 setattr(vm, attr, parse(memory[key]))
@@ -359,7 +357,7 @@ def _build_host(entry, path: tuple, conv: _Converter, display: str, problems: li
         if key in entry and not isinstance(entry[key], (list, dict)):
             loc = _loc(conv, display, path + (key,))
             host.where[key] = loc
-            if conv.too_long and path + (key,) in conv.too_long:
+            if path + (key,) in conv.too_long:
                 continue  # reported as DM003 already
             try:
                 setattr(host, key, parse_size(entry[key]))
@@ -429,7 +427,7 @@ def read(data: bytes, display: str) -> ParseResult:
             continue
         for path in conv.too_long:
             line, col = conv.values.get(path, (1, 1))
-            result.problems.append(Problem("DM003", f"{_dotted(path)}: an integer of {conv.values_len.get(path, 0)} characters, longer than any 64-bit value ({MAX_INT_DIGITS} digits): not read", Location(display, line, col)))
+            result.problems.append(Problem("DM003", f"{_dotted(path)}: an integer of {conv.too_long[path]} characters, longer than any 64-bit value ({MAX_INT_DIGITS} digits): not read", Location(display, line, col)))
         for path, message, (line, col) in conv.duplicates:
             result.problems.append(Problem("DM002", f"{_dotted(path[:-1])}: {message}", Location(display, line, col)))
         if not _fast_check()(doc):
