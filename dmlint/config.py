@@ -55,9 +55,11 @@ def _load_toml(path: Path) -> dict | None:
 def _load_yaml(path: Path) -> dict:
     import yaml
 
-    raw = _read(path)
+    from dmlint.readers.yaml_reader import load_bounded
+
+    raw = _read(path)  # a regular file, bounded (see _read)
     try:
-        data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = load_bounded(raw)  # the reader's value and alias limits (alias bombs)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     except RecursionError:

@@ -70,3 +70,58 @@ def test_rule_schema_is_printed():
     import json
 
     assert json.loads(run_cli("schema", "rule").output)["title"].startswith("dmlint declarative rule")
+
+
+REDOS = POLICY.replace('name: {pattern: "^prd-"}', 'name: {pattern: "^(a+)+$"}').replace("id: ORG902", "id: ORG903")
+
+
+def test_an_exponential_pattern_runs_in_linear_time_on_a_hostile_name(tmp_path):
+    """`^(a+)+$` against 'aaaa...!' is exponential in a backtracking engine (Python's re takes
+    minutes at 30 characters); RE2 answers at once. Run in a process of its own so a regression
+    is a timeout, not a hung test run."""
+    import json
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "org903.yaml").write_text(REDOS)
+    name = "a" * 5000 + "!"
+    vms = tmp_path / "vms.yaml"
+    vms.write_text(f"vms:\n  - name: {name}\n    memory: {{dynamic: true, startup: 4GB, buffer: 10}}\n"
+                   f"  - name: {'a' * 40}\n    memory: {{dynamic: true, startup: 4GB, buffer: 10}}\n")
+    proc = subprocess.run([sys.executable, str(REPO / "tests" / "hostile_runner.py"), str(vms), "--rules", str(pack), "--select", "ORG903"],
+                          capture_output=True, text=True, timeout=60, cwd=REPO)
+    res = json.loads(proc.stdout)
+    assert [(f["rule"], f["vm"]) for f in res["findings"]] == [("ORG903", "a" * 40)]  # the name with '!' does not match
+
+
+@pytest.mark.parametrize("regex", [r"^(a)\\1$", "^(?=prd)", "^(?!dev)"])
+def test_a_pattern_re2_cannot_run_is_refused_at_load(tmp_path, regex):
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    rule = pack / "org904.yaml"
+    rule.write_text(POLICY.replace('"^prd-"', f'"{regex}"'))
+    with pytest.raises(RuleLoadError, match=r"org904\.yaml: when\.properties\.name\.pattern: pattern .* cannot run in RE2"):
+        load_directory(pack)
+    vms = tmp_path / "vms.yaml"
+    vms.write_text(VMS)
+    result = run_cli("check", "--rules", pack, vms)
+    assert result.exit_code == 2 and "org904.yaml" in result.output + (result.stderr if hasattr(result, "stderr") else "")
+
+
+def test_pattern_properties_use_re2_too(tmp_path):
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "org905.yaml").write_text(POLICY.replace("id: ORG902", "id: ORG905").replace(
+        "require:\n  properties:\n    buffer: {minimum: 20}",
+        "require:\n  patternProperties:\n    \"^buf\": {minimum: 20}"))
+    vms = tmp_path / "vms.yaml"
+    vms.write_text(VMS)
+    _, findings = check_json(vms, extra=("--rules", pack, "--select", "ORG905"))
+    assert [f["vm"] for f in findings] == ["prd-sql"]
+    (pack / "org905.yaml").write_text((pack / "org905.yaml").read_text().replace('"^buf"', '"(?<=b)uf"'))
+    with pytest.raises(RuleLoadError, match=r"require\.patternProperties: pattern"):
+        load_directory(pack)

@@ -196,11 +196,15 @@ def test_other_xml_is_skipped_silently(text):
     assert result.vms == [] and result.problems == []
 
 
-def test_doctype_without_entities_is_accepted():
-    props = '    <name type="string">t</name>\n    <notes type="string">SYSTEM PUBLIC owner</notes>\n'
+def test_any_doctype_is_refused_but_notes_naming_one_are_not():
+    """Hyper-V writes no DOCTYPE: even a harmless-looking one is refused (no DTD reaches libxml2)."""
+    props = '    <name type="string">t</name>\n    <notes type="string">SYSTEM PUBLIC &lt;!DOCTYPE x&gt; <![CDATA[<!DOCTYPE y>]]></notes>\n'
     for doctype in ("<!DOCTYPE configuration>", "<!DOCTYPE configuration [<!ELEMENT configuration ANY>]>"):
-        vm = only_vm(read(export(decl=f'<?xml version="1.0"?>\n{doctype}', properties=props)))
-        assert vm.startup == 1024 and vm.notes == "SYSTEM PUBLIC owner"
+        result = read(export(decl=f'<?xml version="1.0"?>\n{doctype}', properties=props))
+        assert rules_of(result) == ["DM001"] and result.problems[0].location.line == 2
+        assert result.problems[0].message.startswith("refused: the DOCTYPE is not read")
+    vm = only_vm(read(export(properties=props)))
+    assert vm.notes == "SYSTEM PUBLIC <!DOCTYPE x> <!DOCTYPE y>"
 
 
 # --- values and defaults -----------------------------------------------------------------

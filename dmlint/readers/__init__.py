@@ -77,12 +77,7 @@ def read_file(path, display: str, fmt: str) -> ParseResult:
         result.problems.append(Problem("DM001", f"cannot read file: {describe_error(exc)}", Location(display, 0, 0)))
         return result
     try:
-        result = read_bytes(data, display, fmt)
-        if fmt in ("yaml", "xml") and result.ours:
-            from dmlint.suppress import scan
-
-            result.line_suppressions, result.file_suppressions = scan(data)
-        return result
+        return read_bytes(data, display, fmt)  # each reader takes suppressions from its own comments
     except Exception as exc:  # last line of defence: a reader bug must not hide other files
         result = ParseResult()
         result.problems.append(Problem("DM001", f"internal error while reading ({type(exc).__name__}: {exc}); please report it", Location(display, 0, 0)))

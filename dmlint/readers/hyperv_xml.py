@@ -15,10 +15,13 @@ declaration fails on them. The text is re-encoded as UTF-8 with the declaration 
 match, on the same line, so line numbers stay those of the file.
 
 Safety. lxml parses with entity resolution, DTD loading and validation, and network access
-off, and without `huge_tree` (libxml2's limits on depth and text size stay on). A DOCTYPE
-that declares entities or names an external DTD is refused before parsing (DM001): Hyper-V
-never writes one, and it is how entity-expansion bombs and external-entity reads arrive.
-The reader never raises: every failure is a Problem.
+off, and without `huge_tree` (libxml2's limits on depth and text size stay on). Any DOCTYPE
+is refused (DM001): Hyper-V never writes one, and it is how entity-expansion bombs and
+external-entity reads arrive. It is found as libxml2 finds it (a parser target whose
+doctype() callback stops the parse before the internal subset is read), never by a
+substring search that a decoy in a comment defeats; and every parser carries a resolver that
+answers each external load with nothing, so libxml2 never opens a local file (`no_network`
+only keeps it off the network). The reader never raises: every failure is a Problem.
 
 Locations point at the element holding the value: its line (lxml's `sourceline`) and the
 column of its `<` on that line.
@@ -48,10 +51,19 @@ _parser = None
 
 
 def _get_parser():
+    """The parser, with a resolver that denies every external load: whatever reaches libxml2,
+    it never opens a local file (`no_network` only keeps it off the network)."""
     global _parser
     if _parser is None:
         _parser = etree.XMLParser(**_PARSER_OPTIONS)
+        _parser.resolvers.add(_DENY)
     return _parser
+
+
+def _parse(text: bytes):
+    """lxml's parse with every external load denied (and recorded in _DENY.asked)."""
+    _DENY.asked.clear()
+    return etree.fromstring(text, _get_parser())
 
 
 _DECL = re.compile(rb"^\s*<\?xml[^>]{0,300}?\?>")
@@ -64,8 +76,6 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_DOCTYPE = re.compile(rb"<!DOCTYPE\b")
-_DTD_DANGER = re.compile(rb"<!ENTITY\b|\bSYSTEM\b|\bPUBLIC\b")
 
 # the elements read, relative to configuration (hyperv_config documents what they mean)
 _TOP = frozenset({"properties", "settings", "notes"})
@@ -181,32 +191,94 @@ def _to_utf8(data: bytes) -> bytes:
     return text_bytes
 
 
+class _DenyLoads(etree.Resolver):
+    """Every external load libxml2 asks for (DTD, external entity, XInclude) gets an empty
+    document instead of the file or URL, and is remembered so the file can be refused."""
+
+    def __init__(self):
+        super().__init__()
+        self.asked: list[str] = []
+
+    def resolve(self, url, pubid, context):
+        if len(self.asked) < 8:
+            self.asked.append(str(url or pubid or "?"))
+        return self.resolve_string("", context)
+
+
+_DENY = _DenyLoads()
+
+
+class _DoctypeSeen(Exception):
+    pass
+
+
+class _DoctypeProbe:
+    """Parser target: libxml2 calls doctype() as soon as it has read `<!DOCTYPE name ExternalID`,
+    before the internal subset or any external subset is touched; raising there stops it."""
+
+    def doctype(self, *args):
+        raise _DoctypeSeen()
+
+    def close(self):
+        return None
+
+
+_WS = re.compile(rb"[ \t\r\n]*")
+
+
+def _doctype_offset(text: bytes) -> int:
+    """Offset of the DOCTYPE in the prolog (XMLDecl? Misc* doctypedecl), walked as libxml2
+    walks it: blanks, processing instructions and comments, then `<!DOCTYPE`. Used only to
+    place the finding; 0 when the walk does not reach one within a bounded number of steps."""
+    i = 0
+    for _ in range(10000):
+        i = _WS.match(text, i).end()
+        if text.startswith(b"<?", i):
+            end = text.find(b"?>", i + 2)
+        elif text.startswith(b"<!--", i):
+            end = text.find(b"-->", i + 4)
+            end = end + 1 if end >= 0 else end
+        elif text.startswith(b"<!DOCTYPE", i):
+            return i
+        else:
+            return 0
+        if end < 0:
+            return 0
+        i = end + 2
+    return 0
+
+
 def _refuse_dtd(text: bytes) -> None:
-    if b"<!DOCTYPE" not in text:  # substring search: far cheaper than the regex on every file
+    """Refuse any DOCTYPE, as libxml2 itself sees it (not a substring search, which a DOCTYPE
+    in a comment, PI or CDATA section fools). Without the bytes `<!DOCTYPE` there is none to
+    see. Otherwise the text is parsed with a target whose doctype() callback stops the parse
+    before libxml2 reads the internal subset, with every external load denied."""
+    if b"<!DOCTYPE" not in text:
         return
-    m = _DOCTYPE.search(text)
-    if not m:
-        return
-    # the declaration ends at the first '>', or at ']>' when it has an internal subset
-    close = text.find(b">", m.end())
-    bracket = text.find(b"[", m.end())
-    if 0 <= bracket < close or (bracket >= 0 and close < 0):
-        end = text.find(b"]>", bracket)
-        end = len(text) if end < 0 else end + 2
-    else:
-        end = len(text) if close < 0 else close + 1
-    danger = _DTD_DANGER.search(text, m.start(), end)
-    if danger:
-        line, col = _line_col_of(text, m.start())
-        what = "declares entities" if danger.group(0).startswith(b"<!ENTITY") else "names an external DTD"
-        raise _Refused(
-            f"refused: the DOCTYPE {what}; Hyper-V configuration files have no DOCTYPE, and entities are not expanded (entity-expansion and external-entity attacks)",
-            line,
-            col,
-        )
+    deny = _DenyLoads()
+    probe = etree.XMLParser(target=_DoctypeProbe(), resolve_entities=False, no_network=True, load_dtd=False,
+                            dtd_validation=False, huge_tree=False)
+    probe.resolvers.add(deny)
+    seen = False
+    try:
+        etree.fromstring(text, probe)
+    except _DoctypeSeen:
+        seen = True
+    except Exception:  # a syntax error before any DOCTYPE: the real parse reports it
+        seen = False
+    if seen or deny.asked:
+        line, col = _line_col_of(text, _doctype_offset(text))
+        raise _Refused(_DOCTYPE_REFUSED, line, col)
 
 
-_COMMENT = re.compile(rb"<!--(.*?)-->", re.DOTALL)
+_NO_DTD = (
+    "Hyper-V configuration files have no DOCTYPE, and a DTD is how entity-expansion bombs "
+    "and external-entity reads of local files arrive"
+)
+_DOCTYPE_REFUSED = f"refused: the DOCTYPE is not read; {_NO_DTD}"
+
+
+MAX_TOLERATED_COMMENTS = 10_000
 
 
 def _tolerate_comments(text: bytes) -> bytes:
@@ -215,18 +287,36 @@ def _tolerate_comments(text: bytes) -> bytes:
     XML forbids `--` in a comment, but SPEC §4's suppression comment is written
     `<!-- dmlint: disable=DM105 -- reason -->`; rejecting the file for it would turn a
     suppression into a DM001. Each `--` inside a comment body becomes `- `.
+    A scan with find(): linear in the text, whatever it holds (an unclosed `<!--` ends it).
+    When every `--` is part of a `<!--` or `-->` there is nothing to do (counted in C); else
+    the walk stops after MAX_TOLERATED_COMMENTS comments, far more suppression comments than
+    a VM's file holds (Hyper-V writes none), so a hostile file cannot keep it busy: a `--`
+    past that point is reported by libxml2 as the syntax error it is.
     """
-
-    def fix(m):
-        body = m.group(1)
-        if b"--" not in body and not body.endswith(b"-"):
-            return m.group(0)
-        body = body.replace(b"--", b"- ")
-        if body.endswith(b"-"):
-            body = body[:-1] + b" "
-        return b"<!--" + body + b"-->"
-
-    return _COMMENT.sub(fix, text)
+    if text.count(b"--") == text.count(b"<!--") + text.count(b"-->") and b"--->" not in text:
+        return text
+    out = []
+    copied = pos = 0
+    for _ in range(MAX_TOLERATED_COMMENTS):
+        start = text.find(b"<!--", pos)
+        if start < 0:
+            break
+        end = text.find(b"-->", start + 4)
+        if end < 0:
+            break
+        body = text[start + 4:end]
+        if b"--" in body or body.endswith(b"-"):
+            body = body.replace(b"--", b"- ")
+            if body.endswith(b"-"):
+                body = body[:-1] + b" "
+            out.append(text[copied:start + 4])
+            out.append(body)
+            copied = end
+        pos = end + 3
+    if not out:
+        return text
+    out.append(text[copied:])
+    return b"".join(out)
 
 
 def _decode_value(el) -> object:
@@ -332,14 +422,17 @@ def _read(data: bytes, display: str) -> ParseResult:
         return result
     try:
         text = _to_utf8(data)
-        _refuse_dtd(text)
         if b"<!--" in text:
             text = _tolerate_comments(text)
+        _refuse_dtd(text)
     except _Refused as exc:
         result.problems.append(Problem("DM001", str(exc), Location(display, exc.line, exc.column)))
         return result
     try:
-        root = etree.fromstring(text, _get_parser())
+        root = _parse(text)
+        if _DENY.asked:  # defence in depth: a load libxml2 asked for (and was given nothing)
+            result.problems.append(Problem("DM001", f"refused: the document asks for an external resource ({_DENY.asked[0]}); {_NO_DTD}", Location(display, 1, 1)))
+            return result
     except etree.XMLSyntaxError as exc:
         line, col = (exc.position if getattr(exc, "position", None) else (exc.lineno or 1, exc.offset or 1))
         msg = (getattr(exc, "msg", None) or str(exc)).strip()
@@ -368,10 +461,15 @@ def _read(data: bytes, display: str) -> ParseResult:
         result.ours = False  # a <configuration> that is not Hyper-V's (.NET app.config and the like)
         return result
     docinfo = root.getroottree().docinfo
-    if docinfo.system_url or docinfo.public_id:  # defence in depth: _refuse_dtd saw it first
-        result.problems.append(Problem("DM001", "refused: the DOCTYPE names an external DTD", Location(display, 1, 1)))
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        # defence in depth: _refuse_dtd stopped at the DOCTYPE first
+        result.problems.append(Problem("DM001", _DOCTYPE_REFUSED, Location(display, 1, 1)))
         return result
 
+    if b"dmlint" in text:
+        from dmlint.suppress import xml_directives
+
+        result.line_suppressions, result.file_suppressions = xml_directives(root.getroottree(), text)
     cols = _Columns(text)
 
     def where(el) -> Location:

@@ -28,6 +28,13 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 OUR_KEYS = ("vm", "vms", "hosts")
 MAX_NODES = 200_000  # values after alias expansion: refuse alias bombs long before memory is at risk
 MAX_DEPTH = 64  # dmlint documents are 4 levels deep; anything far deeper is hostile or a mistake
+# Integers: 20 digits hold any 64-bit value (Hyper-V's sizes are 64-bit MB counts); a longer
+# literal is refused at the reader (DM003) and never reaches int(), which raises past 4,300
+# digits and is quadratic in the digits before that.
+MAX_INT_DIGITS = 20
+# unknown keys reported one by one (with a did-you-mean from difflib) per mapping; past that,
+# one finding counts the rest: 190,000 unknown keys took 7 s of difflib and flooded the report
+MAX_UNKNOWN_KEYS = 50
 # keys whose plain scalars are always text: YAML 1.1 would read `state: off` as false
 TEXT_KEYS = frozenset({"name", "state", "guest_os", "host", "cluster", "notes"})
 
@@ -46,6 +53,80 @@ class _Refused(Exception):
         self.node = node
 
 
+class LimitExceeded(yaml.YAMLError):
+    """A document past MAX_NODES values or MAX_DEPTH levels; a YAMLError, so a caller that
+    reports YAML errors reports this one too. `mark` is where the limit was reached."""
+
+    def __init__(self, message: str, mark=None):
+        super().__init__(message)
+        self.problem_mark = mark
+
+
+_NODE_EVENTS = (yaml.ScalarEvent, yaml.AliasEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
+
+
+def _count_events(data: bytes, loader=None) -> None:
+    """Count the values while libyaml parses, before anything is composed, and stop at
+    MAX_NODES: a 63 MB `vms:` list is refused after 200,000 events, not after composing
+    gigabytes of nodes. Every value takes at least one byte, so a file shorter than MAX_NODES
+    bytes cannot pass the limit and is not counted (the common case pays nothing).
+    Raises LimitExceeded, or the YAMLError the composer would have raised."""
+    if len(data) <= MAX_NODES:
+        return
+    parser = (loader or _Loader)(data)
+    try:
+        count = depth = 0
+        while parser.check_event():
+            event = parser.get_event()
+            if isinstance(event, _NODE_EVENTS):
+                count += 1
+                if count > MAX_NODES:
+                    raise LimitExceeded(f"document has more than {MAX_NODES} values", event.start_mark)
+                if isinstance(event, yaml.CollectionStartEvent):
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        raise LimitExceeded(f"document is nested more than {MAX_DEPTH} levels deep", event.start_mark)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    finally:
+        parser.dispose()
+
+
+def _expanded_size_ok(node) -> None:
+    """Walk the node graph as its aliases expand (iteratively), stopping at MAX_NODES."""
+    count = 0
+    stack = [(node, 0)]
+    while stack:
+        current, depth = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise LimitExceeded(f"document expands to more than {MAX_NODES} values (a YAML alias bomb?)", current.start_mark)
+        if depth > MAX_DEPTH:
+            raise LimitExceeded(f"document is nested more than {MAX_DEPTH} levels deep", current.start_mark)
+        if isinstance(current, SequenceNode):
+            stack.extend((item, depth + 1) for item in current.value)
+        elif isinstance(current, MappingNode):
+            for k, v in current.value:
+                stack.append((k, depth + 1))
+                stack.append((v, depth + 1))
+
+
+def load_bounded(data: bytes):
+    """yaml.safe_load within the reader's limits, for the YAML dmlint reads besides VM files
+    (.dmlint.yaml, declarative rules): values counted while parsing, aliases counted as they
+    expand, before any Python object is built. Raises yaml.YAMLError (LimitExceeded included)."""
+    _count_events(data)
+    loader = _Loader(data)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _expanded_size_ok(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def _pos(mark) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1)
 
@@ -58,6 +139,7 @@ class _Converter:
         self.keys: dict[tuple, tuple[int, int]] = {}  # path -> position of the key
         self.values: dict[tuple, tuple[int, int]] = {}  # path -> position of the value
         self.duplicates: list[tuple[tuple, str]] = []  # (path of the key, message)
+        self.too_long: dict[tuple, int] = {}  # path -> length of an integer literal past MAX_INT_DIGITS
 
     def convert(self, node, path: tuple, depth: int):
         self.count += 1
@@ -70,6 +152,10 @@ class _Converter:
             make = _SCALARS.get(node.tag)
             if make is None:
                 return node.value
+            if len(node.value) > MAX_INT_DIGITS + 4 and node.tag == "tag:yaml.org,2002:int":
+                # sign, base prefix and `_` separators allowed for; int() is never called on it
+                self.too_long[path] = len(node.value)
+                return f"<integer of {len(node.value)} characters>"
             try:
                 value = make(node)
             except (ValueError, OverflowError, yaml.YAMLError):
@@ -167,13 +253,16 @@ def _schema_problems(doc, conv: _Converter, display: str) -> list[Problem]:
         where = _dotted(path)
         if err.validator == "additionalProperties":
             allowed = sorted(_resolve(schema, err.schema).get("properties", {}))
-            for key in err.instance:
-                if key in allowed:
-                    continue
+            unknown = [key for key in err.instance if key not in allowed]
+            for key in unknown[:MAX_UNKNOWN_KEYS]:
                 line, col = conv.keys.get(path + (key,), conv.values.get(path, (1, 1)))
                 close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
                 hint = f" (did you mean {close[0]!r}?)" if close else f" (allowed: {', '.join(allowed)})"
                 problems.append(Problem("DM002", f"unknown key {key!r} in {where}{hint}", Location(display, line, col)))
+            if len(unknown) > MAX_UNKNOWN_KEYS:
+                key = unknown[MAX_UNKNOWN_KEYS]
+                line, col = conv.keys.get(path + (key,), conv.values.get(path, (1, 1)))
+                problems.append(Problem("DM002", f"{len(unknown) - MAX_UNKNOWN_KEYS} more unknown keys in {where}, from {key!r} on (only the first {MAX_UNKNOWN_KEYS} are listed; allowed: {', '.join(allowed)})", Location(display, line, col)))
             continue
         line, col = conv.values.get(path, (1, 1))
         if path and err.validator in ("type", "enum", "minLength"):
@@ -245,6 +334,8 @@ def _build_vm(entry, path: tuple, conv: _Converter, display: str, problems: list
                 continue
             loc = _loc(conv, display, mpath + (key,))
             where[attr] = loc
+            if mpath + (key,) in conv.too_long:
+                continue  # reported as DM003 already
             try:
                 setattr(vm, attr, parse(memory[key]))
             except UnitError as exc:
@@ -281,6 +372,8 @@ def _build_host(entry, path: tuple, conv: _Converter, display: str, problems: li
         if key in entry and not isinstance(entry[key], (list, dict)):
             loc = _loc(conv, display, path + (key,))
             host.where[key] = loc
+            if path + (key,) in conv.too_long:
+                continue  # reported as DM003 already
             try:
                 setattr(host, key, parse_size(entry[key]))
             except UnitError as exc:
@@ -310,7 +403,13 @@ def read(data: bytes, display: str) -> ParseResult:
     """Never raises: every failure becomes a problem on the result."""
     result = ParseResult()
     try:
+        _count_events(data)
         documents = list(yaml.compose_all(data, Loader=_Loader))
+    except LimitExceeded as exc:
+        result.ours = _looks_ours(data)
+        if result.ours:
+            result.problems.append(Problem("DM001", f"refused: {exc}", _mark_location(display, exc)))
+        return result
     except yaml.YAMLError as exc:
         # a broken YAML file is reported only when it looks like ours: infrastructure repos
         # hold templated YAML (Jinja, Helm) that is not valid YAML and not our business
@@ -318,6 +417,7 @@ def read(data: bytes, display: str) -> ParseResult:
         result.ours = isinstance(exc, yaml.reader.ReaderError) or _looks_ours(data)
         if result.ours:
             result.problems.append(Problem("DM001", _describe(exc), _mark_location(display, exc)))
+            _suppressions(result, data)
         return result
     except (RecursionError, MemoryError):
         result.problems.append(Problem("DM001", "document is nested too deeply to read", Location(display, 1, 1)))
@@ -340,6 +440,9 @@ def read(data: bytes, display: str) -> ParseResult:
         except RecursionError:
             result.problems.append(Problem("DM001", "refused: document is nested too deeply", Location(display, 1, 1)))
             continue
+        for path in conv.too_long:
+            line, col = conv.values.get(path, (1, 1))
+            result.problems.append(Problem("DM003", f"{_dotted(path)}: an integer of {conv.too_long[path]} characters, longer than any 64-bit value ({MAX_INT_DIGITS} digits): not read", Location(display, line, col)))
         for path, message, (line, col) in conv.duplicates:
             result.problems.append(Problem("DM002", f"{_dotted(path[:-1])}: {message}", Location(display, line, col)))
         if not _fast_check()(doc):
@@ -359,13 +462,26 @@ def read(data: bytes, display: str) -> ParseResult:
                 if host:
                     result.hosts.append(host)
     result.ours = ours_any
+    if ours_any:
+        _suppressions(result, data)
     return result
+
+
+def _suppressions(result: ParseResult, data: bytes) -> None:
+    from dmlint.suppress import yaml_directives
+
+    result.line_suppressions, result.file_suppressions = yaml_directives(data, _Loader)
 
 
 def _looks_ours(data: bytes) -> bool:
     """For a file that does not parse: does any line start with one of our top-level keys?"""
-    for raw in data.splitlines()[:10000]:
-        for key in OUR_KEYS:
-            if raw.startswith(key.encode() + b":"):
-                return True
+    starts = tuple(key.encode() + b":" for key in OUR_KEYS)
+    pos = 0
+    for _ in range(10000):  # the first lines, found one at a time (no split of a 64 MB file)
+        if data.startswith(starts, pos):
+            return True
+        nl = data.find(b"\n", pos)
+        if nl < 0:
+            return False
+        pos = nl + 1
     return False
