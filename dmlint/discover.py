@@ -19,6 +19,9 @@ FORMATS = {
     ".vmcx": "vmcx",
     ".vmrs": "runtime",  # runtime state: not a configuration
     ".vmgs": "runtime",  # guest state: not a configuration
+    ".tf": "terraform",
+    ".tfvars": "tfvars",
+    ".hcl": "hcl",  # Packer: *.pkr.hcl and *.pkrvars.hcl (readers.read_bytes picks by name)
 }
 # directories no infrastructure repository wants linted
 SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "node_modules", ".tox", ".mypy_cache"}
