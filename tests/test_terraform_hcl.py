@@ -268,6 +268,15 @@ def test_too_many_instances_is_dm006(tmp_path):
     assert result.vms == [] and [p.rule for p in result.problems] == ["DM006"]
 
 
+def test_huge_file_is_refused_unparsed(tmp_path):
+    from dmlint.readers.hcl_module import MAX_HCL_BYTES
+
+    data = b'resource "hyperv_machine_instance" "x" {\n' + b"# padding\n" * (MAX_HCL_BYTES // 10 + 1) + b"}\n"
+    result = read_bytes(data, str(tmp_path / "big.tf"), "terraform")
+    (p,) = result.problems
+    assert p.rule == "DM001" and "not parsed" in p.message
+
+
 def test_not_utf8_is_dm001(tmp_path):
     path = tmp_path / "main.tf"
     path.write_bytes(b'resource "hyperv_machine_instance" "x" {\n  name = "\xff"\n}\n')

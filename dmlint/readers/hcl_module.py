@@ -107,6 +107,11 @@ def start(data: bytes, display: str, markers: tuple) -> tuple[ParsedFile | None,
     relevant = any(m in data for m in markers)
     if not relevant and b"dmlint" not in data:
         return None, ParseResult(ours=False)
+    if len(data) > MAX_HCL_BYTES:
+        result = ParseResult(ours=relevant)
+        if relevant:
+            result.problems.append(Problem("DM001", f"HCL file is larger than {MAX_HCL_BYTES // MIB} MB ({len(data)} bytes): not parsed", Location(display, 0, 0)))
+        return None, result
     pf = parse_file(data, display)
     result = ParseResult(ours=relevant)
     if pf.error is not None:
