@@ -13,8 +13,8 @@ Why it matters
     What is evaluated: literals, arithmetic (`4 * 1024 * 1024 * 1024`), string templates of
     known values, `local.*`, `var.*` from defaults and tfvars / pkrvars in the same directory,
     `count` / `for_each` over known values, local module calls with their arguments, and the
-    functions min, max, pow, abs, floor, ceil, lookup, tostring, tonumber, lower, upper,
-    merge, concat, length. See docs/terraform.md.
+    functions try, coalesce, min, max, pow, abs, floor, ceil, lookup, tostring, tonumber,
+    lower, upper, merge, concat, length. See docs/terraform.md.
 
 Example
     resource "hyperv_machine_instance" "web" {

@@ -139,6 +139,8 @@ def test_unresolvable_value_is_dm006_at_the_attribute():
         ("var.nope", "var.nope is not declared"),
         ("hyperv_vhd.x.size", "hyperv_vhd is not a value dmlint knows"),
         ("local.loop", "local.loop refers to itself"),
+        ("try(data.x.y, 2)", "data.x is only known"),  # not known is not an error: no fallback
+        ("coalesce(var.nope, 2)", "var.nope is not declared"),
     ],
 )
 def test_what_is_not_known_says_why(tmp_path, expr, reason):
@@ -151,6 +153,25 @@ def test_what_is_not_known_says_why(tmp_path, expr, reason):
     (p,) = result.problems
     assert p.rule == "DM006" and reason in p.message, p.message
     assert result.vms[0].startup is None  # not guessed
+
+
+@pytest.mark.parametrize(
+    "expr,mb",
+    [
+        ("try({ a = 1 }.b, 2) * 1048576", 2),  # a missing attribute is an error: try moves on
+        ("coalesce(null, \"\", 4) * 1048576", 4),
+        ("lookup({ s = 8 }, \"m\", 16) * 1048576", 16),
+        ("max(1, 3) * pow(1024, 2)", 3),
+        ("[for x in [1, 2, 5] : x * 2][2] * 1048576", 10),
+        ("{ for k, v in { a = 6 } : k => v }.a * 1048576", 6),
+        ("(true && !false ? 12 : 0) * 1048576", 12),
+        ("7340032 / 7 * 7", 7),
+    ],
+)
+def test_known_expressions(tmp_path, expr, mb):
+    result = _one(tmp_path, expr)
+    assert result.problems == []
+    assert result.vms[0].startup == mb
 
 
 def test_syntax_error_is_dm001_with_line_and_column(tmp_path):

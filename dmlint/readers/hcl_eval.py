@@ -12,9 +12,9 @@ Evaluation is a small interpreter over that tree, never Python's eval(). It know
 - string templates `"vm-${each.key}"` whose parts are known;
 - references: `var.*`, `local.*`, `each.key`/`each.value`, `count.index`, attribute and index
   access on known objects and tuples, and the names a `for` expression binds;
-- `for` expressions over known collections; the functions min, max, pow, abs, floor, ceil,
-  lookup, tostring, tonumber, lower, upper, merge, concat, length, format is NOT included
-  (its verbs are a language of their own).
+- `for` expressions over known collections; the functions try, coalesce, min, max, pow, abs,
+  floor, ceil, lookup, tostring, tonumber, lower, upper, merge, concat, length (not format:
+  its verbs are a language of their own).
 
 Anything else (data sources, resource attributes, other functions, splats, template
 directives, heredocs) is `Unknown(reason)`: the caller reports DM006 ("not statically known;
@@ -60,6 +60,11 @@ class Unknown:
 
 class TooLarge(Unknown):
     """A number beyond MAX_INT_BITS: reported as DM003 (implausible), not DM006."""
+
+
+class Invalid(Unknown):
+    """An evaluation error Terraform would report too (a missing attribute, an index outside a
+    tuple): `try()` moves on to its next argument, and nothing else is different."""
 
 
 @dataclass(slots=True)
@@ -307,7 +312,7 @@ class Scope:
         return s
 
 
-_FUNCTIONS = {"min", "max", "pow", "abs", "floor", "ceil", "lookup", "tostring", "tonumber", "lower", "upper", "merge", "concat", "length"}
+_FUNCTIONS = {"try", "coalesce", "min", "max", "pow", "abs", "floor", "ceil", "lookup", "tostring", "tonumber", "lower", "upper", "merge", "concat", "length"}
 
 
 def describe(value) -> str:
@@ -513,7 +518,7 @@ class Evaluator:
                 return Unknown("an object index that is not text"), None
             key = str(key)
             if key not in base:
-                return Unknown(f"the object has no attribute {key!r}"), None
+                return Invalid(f"the object has no attribute {key!r}"), None
             return base[key], origin
         if isinstance(base, list):
             if isinstance(key, str) and key.lstrip("-").isdigit() and len(key) < 10:
@@ -521,7 +526,7 @@ class Evaluator:
             if isinstance(key, bool) or not isinstance(key, int):
                 return Unknown("a tuple index that is not a number"), None
             if not 0 <= key < len(base):
-                return Unknown(f"index {key} is outside the tuple"), None
+                return Invalid(f"index {key} is outside the tuple"), None
             return base[key], origin
         return Unknown(f"cannot take {key!r} of {describe(base)}"), None
 
@@ -576,9 +581,11 @@ class Evaluator:
             return Unknown("provider functions are not evaluated"), None
         if name not in _FUNCTIONS:
             return Unknown(f"the function {name}() is not evaluated"), None
+        arg_node = next((k for k in kids if k.data == "arguments"), None)
+        if name in ("try", "coalesce") and arg_node is not None:
+            return self._lazy_call(name, self._kids(arg_node), scope, depth)
         args = []
         origin = None
-        arg_node = next((k for k in kids if k.data == "arguments"), None)
         if arg_node is not None:
             if any(getattr(c, "type", None) == "ELLIPSIS" for c in arg_node.children):
                 return Unknown("expanded function arguments (...) are not evaluated"), None
@@ -590,6 +597,20 @@ class Evaluator:
                 origin = origin or o
         result = _call(name, args)
         return result, (None if isinstance(result, Unknown) else origin)
+
+    def _lazy_call(self, name, args, scope, depth):
+        """try(a, b, ...): the first argument that evaluates without an error (an argument
+        that is merely not known stays not known: the fallback would be a guess).
+        coalesce(a, b, ...): the first argument that is not null or "", all before it known."""
+        for arg in args:
+            value, origin = self.eval(arg, scope, depth)
+            if isinstance(value, Invalid) and name == "try":
+                continue
+            if isinstance(value, Unknown):
+                return value, None
+            if name == "try" or (value is not None and value != ""):
+                return value, origin
+        return Invalid(f"{name}() finds no usable argument"), None
 
     def _for_tuple_expr(self, node, scope, depth):
         return self._for(node, scope, depth, as_object=False)
