@@ -6,7 +6,8 @@ locals, and byte counts -> MB.
 A module's meaning is spread over its directory (`variables.tf`, `locals.tf`, `main.tf`,
 `terraform.tfvars`), so the reader of one `.tf` file reads its siblings too. Parsed files are
 cached per process by content, and a directory by the names, sizes and mtimes of its files,
-so a directory of n files is parsed n times in total, not n^2.
+so a directory of n files is parsed n times in total, not n^2 (the caches are small:
+files arrive sorted by path, so a directory's files come one after the other).
 
 Bounds: at most MAX_DIR_FILES HCL files per directory are read, each at most MAX_HCL_BYTES
 (python-hcl2's Lark parser reads roughly 1 MB of HCL per second on this project's CI machine,
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import OrderedDict
 import posixpath
 import stat
 from dataclasses import dataclass, field
@@ -71,7 +73,11 @@ class ParsedFile:
     error: HCLSyntaxError | None = None
 
 
-_PARSE_CACHE: dict = {}
+# Small caches: files arrive sorted by path, so a directory's files are read one after the
+# other and a few entries serve them all. Keeping every parsed tree for the whole run would
+# make each garbage collection walk all of them (measured: 2.6x slower at 2,000 files).
+_PARSE_CACHE: "OrderedDict" = OrderedDict()
+_PARSE_CACHE_SIZE = 64
 
 
 def parse_file(data: bytes, display: str) -> ParsedFile:
@@ -79,6 +85,7 @@ def parse_file(data: bytes, display: str) -> ParsedFile:
     key = (display, data)
     hit = _PARSE_CACHE.get(key)
     if hit is not None:
+        _PARSE_CACHE.move_to_end(key)
         return hit
     try:
         text = decode(data)
@@ -90,9 +97,9 @@ def parse_file(data: bytes, display: str) -> ParsedFile:
             pf = ParsedFile(display, body_of(tree, display), tree, text)
         except HCLSyntaxError as exc:
             pf = ParsedFile(display, None, text=text, error=exc)
-    if len(_PARSE_CACHE) > 4096:
-        _PARSE_CACHE.clear()
     _PARSE_CACHE[key] = pf
+    if len(_PARSE_CACHE) > _PARSE_CACHE_SIZE:
+        _PARSE_CACHE.popitem(last=False)
     return pf
 
 
@@ -144,11 +151,16 @@ def tree_root(path: Path) -> Path:
     """The checked tree a module source may not leave: the git work tree that holds the file
     (`cd envs/prod && dmlint check .` still follows `../../modules/vm`), else the working
     directory when the file is inside it, else the file's own directory."""
-    here = path.resolve().parent
+    return _tree_root(str(path.resolve().parent), os.getcwd())
+
+
+@lru_cache(maxsize=256)
+def _tree_root(here_s: str, cwd_s: str) -> Path:
+    here = Path(here_s)
     for parent in [here, *here.parents][:64]:
         if (parent / ".git").exists():
             return parent
-    cwd = Path.cwd().resolve()
+    cwd = Path(cwd_s).resolve()
     if here == cwd or cwd in here.parents:
         return cwd
     return here
@@ -183,7 +195,8 @@ class Module:
     broken: list = field(default_factory=list)  # displays of sibling files that did not parse
 
 
-_DIR_CACHE: dict = {}
+_DIR_CACHE: "OrderedDict" = OrderedDict()
+_DIR_CACHE_SIZE = 16
 
 
 def _listing(directory: Path, wanted) -> list[tuple[str, int, int]]:
@@ -213,6 +226,7 @@ def load_module(directory: Path, display_dir: str, kind, this: ParsedFile | None
     key = (str(directory), tuple(listing), kind.name, this.display if this else None, id(this.root) if this else None)
     hit = _DIR_CACHE.get(key)
     if hit is not None:
+        _DIR_CACHE.move_to_end(key)
         return hit
     mod = Module(directory, display_dir)
     sources = [n for n, _, _ in listing if kind.is_source(n)][:MAX_DIR_FILES]
@@ -235,9 +249,9 @@ def load_module(directory: Path, display_dir: str, kind, this: ParsedFile | None
         mod.files.append(pf)
         kind.collect(mod, pf.root)
     _read_var_files(mod, directory, display_dir, var_files, kind)
-    if len(_DIR_CACHE) > 1024:
-        _DIR_CACHE.clear()
     _DIR_CACHE[key] = mod
+    if len(_DIR_CACHE) > _DIR_CACHE_SIZE:
+        _DIR_CACHE.popitem(last=False)
     return mod
 
 
