@@ -24,7 +24,7 @@ FORMATS = {
     ".hcl": "hcl",  # Packer: *.pkr.hcl and *.pkrvars.hcl (readers.read_bytes picks by name)
 }
 # directories no infrastructure repository wants linted
-SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "node_modules", ".tox", ".mypy_cache"}
+SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "node_modules", ".tox", ".mypy_cache", ".terraform"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -377,3 +377,86 @@ def test_show_on_a_terraform_repo():
     result = run_cli("show", str(TF / "dm102_fires_tfvars"))
     assert result.exit_code == 0
     assert "tf-tfvars" in result.output and "terraform" in result.output
+
+
+def test_tfvars_precedence_auto_files_after_terraform_tfvars_json(tmp_path):
+    (tmp_path / "main.tf").write_text(
+        'variable "gb" {\n  default = 1\n}\nresource "hyperv_machine_instance" "p" {\n  name = "p"\n'
+        "  static_memory = true\n  memory_startup_bytes = var.gb * 1073741824\n}\n"
+    )
+    (tmp_path / "terraform.tfvars").write_text("gb = 2\n")
+    (tmp_path / "terraform.tfvars.json").write_text('{"gb": 3}')
+    result = _vms(tmp_path / "main.tf")
+    assert result.vms[0].startup == 3072
+    (tmp_path / "b.auto.tfvars").write_text("gb = 4\n")
+    (tmp_path / "a.auto.tfvars.json").write_text('{"gb": 5}')
+    result = _vms(tmp_path / "main.tf")
+    assert result.vms[0].startup == 4096  # *.auto.tfvars(.json) in lexical order: b after a
+    assert result.vms[0].loc("startup").path.endswith("b.auto.tfvars")
+
+
+def test_dot_terraform_directory_is_not_walked(tmp_path):
+    cache = tmp_path / ".terraform" / "modules" / "vm"
+    cache.mkdir(parents=True)
+    (cache / "main.tf").write_text((TF / "dm102_fires.tf").read_text())
+    code, findings = check_json(tmp_path)
+    assert (code, findings) == (0, [])
+
+
+@settings(derandomize=True, max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_FRAGMENT)
+def test_generated_packer_fragments_never_escape(tmp_path_factory, parts):
+    expr = " ".join(parts)
+    text = f'variable "a" {{\n  default = 3\n}}\nsource "hyperv-iso" "g" {{\n  memory = {expr}\n  generation = {expr}\n  enable_dynamic_memory = {expr}\n}}\n'
+    path = tmp_path_factory.mktemp("pkr") / "t.pkr.hcl"
+    path.write_text(text)
+    result = read_bytes(text.encode(), str(path), "hcl")
+    assert all(p.rule in ("DM001", "DM002", "DM003", "DM006") for p in result.problems)
+    assert all("internal error" not in p.message for p in result.problems)
+
+
+_ATOMS = st.sampled_from(
+    ["1", "-2", "1.5e3", "0", '"s"', '"${var.a}"', "var.a", "var.o", "local.l", "true", "false", "null",
+     "pow(2, 64)", "each.key", "count.index", "data.d.e", "99999999999999999999", "1048576", '""']
+)
+_OPS = st.sampled_from(["+", "-", "*", "/", "%", "==", "!=", "<", ">=", "&&", "||"])
+_EXPR = st.recursive(
+    _ATOMS,
+    lambda inner: st.one_of(
+        st.tuples(inner, _OPS, inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+        inner.map(lambda e: f"!{e}"),
+        inner.map(lambda e: f"-{e}"),
+        st.tuples(inner, inner, inner).map(lambda t: f"({t[0]} ? {t[1]} : {t[2]})"),
+        st.lists(inner, max_size=3).map(lambda items: "[" + ", ".join(items) + "]"),
+        inner.map(lambda e: f"{{ a = {e} }}.a"),
+        inner.map(lambda e: f"[{e}][0]"),
+        st.tuples(inner, inner).map(lambda t: f"max({t[0]}, {t[1]})"),
+        st.tuples(inner, inner).map(lambda t: f"try({t[0]}, {t[1]})"),
+        st.tuples(inner, inner).map(lambda t: f"coalesce({t[0]}, {t[1]})"),
+        st.tuples(inner, inner).map(lambda t: f"lookup({{ k = {t[0]} }}, \"k\", {t[1]})"),
+        inner.map(lambda e: f"[for x in [1, 2] : {e}]"),
+        inner.map(lambda e: f"{{ for k, v in {{ a = 1 }} : k => {e} }}"),
+        inner.map(lambda e: f'"x-${{{e}}}"'),
+        inner.map(lambda e: f"tonumber({e})"),
+        inner.map(lambda e: f"length({e})"),
+    ),
+    max_leaves=8,
+)
+
+
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
+@settings(derandomize=True, max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_EXPR, _EXPR)
+def test_generated_valid_expressions_evaluate_or_become_findings(tmp_path_factory, mem, name):
+    text = (
+        'variable "a" {\n  default = 3\n}\nvariable "o" {\n  type = object({ x = optional(number, 1) })\n  default = {}\n}\n'
+        f"locals {{\n  l = {mem}\n}}\n"
+        f'resource "hyperv_machine_instance" "g" {{\n  count = 1\n  name = {name}\n  dynamic_memory = {mem}\n'
+        f"  memory_startup_bytes = local.l\n  memory_maximum_bytes = {mem}\n}}\n"
+    )
+    path = tmp_path_factory.mktemp("hclx") / "main.tf"
+    path.write_text(text)
+    result = read_bytes(text.encode(), str(path), "terraform")
+    # DM001: python-hcl2's grammar refuses a few valid forms (an object inside "${...}")
+    assert all(p.rule in ("DM001", "DM002", "DM003", "DM006", "DM105") for p in result.problems), [p.message for p in result.problems]
+    assert len(result.vms) == 1 or any(p.rule == "DM001" for p in result.problems)
