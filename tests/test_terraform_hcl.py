@@ -460,3 +460,14 @@ def test_generated_valid_expressions_evaluate_or_become_findings(tmp_path_factor
     # DM001: python-hcl2's grammar refuses a few valid forms (an object inside "${...}")
     assert all(p.rule in ("DM001", "DM002", "DM003", "DM006", "DM105") for p in result.problems), [p.message for p in result.problems]
     assert len(result.vms) == 1 or any(p.rule == "DM001" for p in result.problems)
+
+
+def test_block_comment_and_disable_file(tmp_path):
+    base = (TF / "dm102_fires.tf").read_text()
+    path = tmp_path / "main.tf"
+    path.write_text(base.replace("  memory_minimum_bytes", "  /* dmlint: disable=DM102 */\n  memory_minimum_bytes"))
+    assert "DM102" not in _rules(check_json(path)[1])
+    path.write_text("// dmlint: disable-file=DM1 -- lab VMs\n" + base)
+    assert "DM102" not in _rules(check_json(path)[1])
+    path.write_text(base.replace("  memory_minimum_bytes", "  /* dmlint: disable=DM105 */\n  memory_minimum_bytes"))
+    assert "DM102" in _rules(check_json(path)[1])  # another rule: not suppressed

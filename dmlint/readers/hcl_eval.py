@@ -206,27 +206,18 @@ def comment_suppressions(tree, text: str) -> tuple[dict[int, set[str]], set[str]
                 continue
             if getattr(child, "type", None) != "NL_OR_COMMENT" or "dmlint" not in child:
                 continue
-            raw = str(child)
-            line = child.line
-            offset = 0
-            # the token may start with the newline that ends the previous line
-            while offset < len(raw) and raw[offset] in "\n \t\r":
-                if raw[offset] == "\n":
-                    line += 1
-                offset += 1
-            directive = _directive(raw[offset:])
+            # a comment token starts at its marker (newlines are tokens of their own)
+            directive = _directive(str(child).lstrip("\r\n \t"))
             if directive is None:
                 continue
             kind, ids = directive
             if kind == "disable-file":
                 whole |= ids
                 continue
+            line, col = child.line, child.column
             lines.setdefault(line, set()).update(ids)
-            col = child.column if line == child.line else 1
             before = src_lines[line - 1][: max(col - 1, 0)] if 0 < line <= len(src_lines) else ""
-            if line != child.line:
-                before = src_lines[line - 1].split("#")[0].split("//")[0] if 0 < line <= len(src_lines) else ""
-            if before.strip() == "":
+            if before.strip() == "":  # alone on its line: covers the next line too
                 lines.setdefault(line + 1, set()).update(ids)
     return lines, whole
 
