@@ -124,7 +124,7 @@ def test_count_condition_template_pow_are_evaluated():
 def test_unresolvable_value_is_dm006_at_the_attribute():
     _, findings = check_json(TF / "dm006_fires.tf")
     (f,) = findings
-    assert f["rule"] == "DM006" and f["severity"] == "info" and f["line"] == 9
+    assert f["rule"] == "DM006" and f["severity"] == "info" and f["line"] == 11
     assert f["message"] == (
         "hyperv_machine_instance.tf_dm006: memory_startup_bytes is not statically known "
         "(var.memory has no default and no value is set in a tfvars file); not checked"

@@ -193,6 +193,7 @@ class Module:
     var_values: dict = field(default_factory=dict)  # name -> (value, Location): tfvars/pkrvars
     var_conflicts: dict = field(default_factory=dict)  # name -> text: set differently by two var files
     broken: list = field(default_factory=list)  # displays of sibling files that did not parse
+    root_signs: list = field(default_factory=list)  # provider / backend blocks: a root module
 
 
 _DIR_CACHE: "OrderedDict" = OrderedDict()

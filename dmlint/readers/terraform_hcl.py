@@ -72,9 +72,22 @@ class _Kind:
     @staticmethod
     def collect(mod, root):
         hm.collect_variables(mod, root)
+        for blk in root.blocks:
+            if blk.type == "provider" or (blk.type == "terraform" and any(b.type in ("backend", "cloud") for b in blk.blocks)):
+                mod.root_signs.append(blk.type)
 
 
 KIND = _Kind()
+
+
+def child_module_inputs(mod) -> list[str]:
+    """The variables that make a directory a child module rather than a root module: it has
+    no provider or backend block and no tfvars, and some variable has no default. Such a
+    directory is applied only through `module` calls, so its resources are checked there
+    (each call with its own arguments) and not on their own with invented inputs."""
+    if mod.root_signs or mod.var_values:
+        return []
+    return sorted(name for name, var in mod.variables.items() if var.default is None)
 
 
 def read_tfvars(data: bytes, display: str) -> ParseResult:
@@ -101,7 +114,15 @@ def read(data: bytes, display: str) -> ParseResult:
     ev = Evaluator()
     inst = hm.Instance(mod, {k: v for k, v in mod.var_values.items()}, ev, "no value is set in a tfvars file")
     walker = _Walker(ev, hm.tree_root(path), result)
+    needs = child_module_inputs(mod)
     for blk in resources:
+        if needs:
+            label = blk.labels[1] if len(blk.labels) > 1 and isinstance(blk.labels[1], str) else "?"
+            shown = ", ".join(f"var.{n}" for n in needs[:3]) + (" ..." if len(needs) > 3 else "")
+            result.problems.append(
+                Problem("DM006", f"{RESOURCE}.{label}: this directory is a child module ({shown} without a default, no provider block, no tfvars); its VMs are checked through the module calls that use it", blk.loc)
+            )
+            continue
         walker.resource(blk, inst, "", None)
     for blk in calls:
         walker.module_call(blk, inst, directory.resolve() if directory.exists() else directory, display_dir, "", (), None)
