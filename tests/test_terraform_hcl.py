@@ -166,6 +166,8 @@ def test_what_is_not_known_says_why(tmp_path, expr, reason):
         ("{ for k, v in { a = 6 } : k => v }.a * 1048576", 6),
         ("(true && !false ? 12 : 0) * 1048576", 12),
         ("7340032 / 7 * 7", 7),
+        ('"2" * 1048576', 2),  # Terraform converts a numeric string for an operator
+        ('("1" <= 1 ? 4 : 8) * 1048576', 4),
     ],
 )
 def test_known_expressions(tmp_path, expr, mb):

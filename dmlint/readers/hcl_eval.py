@@ -532,8 +532,8 @@ class Evaluator:
         value, origin = self.eval(node.children[1], scope, depth)
         if isinstance(value, Unknown):
             return value, None
-        if op == "-" and _is_number(value):
-            return -value, origin
+        if op == "-" and _is_number(_as_number(value)):
+            return -_as_number(value), origin
         if op == "!" and isinstance(value, bool):
             return (not value), origin
         return Unknown(f"{op} applied to {describe(value)}"), None
@@ -675,7 +675,21 @@ def _too_wide(value) -> bool:
     return not math.isfinite(value) or abs(value) >= 2.0**MAX_INT_BITS
 
 
+def _as_number(value):
+    """Terraform converts a string to a number where an operator needs one ("2" * 1024)."""
+    if isinstance(value, str) and 0 < len(value) <= 40:
+        text = value.strip()
+        try:
+            number = float(text) if any(c in text for c in ".eE") else int(text)
+        except ValueError:
+            return value
+        return value if isinstance(number, float) and not math.isfinite(number) else number
+    return value
+
+
 def _apply(op: str, a, b):
+    if op not in ("==", "!=", "&&", "||"):
+        a, b = _as_number(a), _as_number(b)
     if op in ("==", "!="):
         same = a == b and type(a) is type(b) or (_is_number(a) and _is_number(b) and a == b)
         return same if op == "==" else not same
