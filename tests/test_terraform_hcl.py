@@ -473,3 +473,16 @@ def test_block_comment_and_disable_file(tmp_path):
     assert "DM102" not in _rules(check_json(path)[1])
     path.write_text(base.replace("  memory_minimum_bytes", "  /* dmlint: disable=DM105 */\n  memory_minimum_bytes"))
     assert "DM102" in _rules(check_json(path)[1])  # another rule: not suppressed
+
+
+def test_pre_commit_hook_passes_the_hcl_file_types():
+    import re
+
+    import yaml
+
+    (hook,) = yaml.safe_load((FIXTURES.parent / ".pre-commit-hooks.yaml").read_text())
+    files = re.compile(hook["files"])
+    for name in ("main.tf", "env/terraform.tfvars", "x.auto.tfvars", "build.pkr.hcl", "vars.pkrvars.hcl", "a.yaml", "b.vmcx"):
+        assert files.search(name), name
+    for name in ("terragrunt.hcl", "main.tf.bak", "plan.tfplan"):
+        assert not files.search(name), name
