@@ -486,3 +486,15 @@ def test_pre_commit_hook_passes_the_hcl_file_types():
         assert files.search(name), name
     for name in ("terragrunt.hcl", "main.tf.bak", "plan.tfplan"):
         assert not files.search(name), name
+
+
+def test_state_is_case_insensitive_and_generation_outside_1_2_is_dm002(tmp_path):
+    path = tmp_path / "main.tf"
+    path.write_text('resource "hyperv_machine_instance" "a" {\n  name = "a"\n  static_memory = true\n  state = "OFF"\n  generation = 3\n}\n')
+    result = _vms(path)
+    assert result.vms[0].state == "off" and result.vms[0].generation == 2
+    (p,) = result.problems
+    assert p.rule == "DM002" and p.message == "hyperv_machine_instance.a: generation 3 is not one of 1, 2 (the provider accepts only these)"
+    path.write_text(path.read_text().replace('"OFF"', '"Paused"').replace("  generation = 3\n", ""))
+    (p,) = _vms(path).problems
+    assert p.rule == "DM002" and "state 'Paused' is not Running or Off" in p.message

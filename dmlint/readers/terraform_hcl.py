@@ -219,7 +219,9 @@ class _Walker:
 
     # one resource instance -> VM
     def vm(self, blk, scope, address, call_loc):
-        defaults = self.data["defaults"]
+        defaults, limits = self.data["defaults"], self.data["constraints"]
+        generations = limits["generation_values"]["value"]
+        states = limits["state_values"]["value"]
         problems: list[Problem] = []
         source = call_loc or blk.loc
         values = {}
@@ -260,11 +262,11 @@ class _Walker:
             gen = hm.to_int(value) if not isinstance(value, Unknown) else None
             if isinstance(value, Unknown):
                 unknown("generation")
-            elif gen in (1, 2):
+            elif gen in generations:
                 vm.generation = gen
                 where["generation"] = loc
             else:
-                problems.append(Problem("DM002", f"{address}: generation {describe(value)} is not 1 or 2 (the provider accepts only these)", loc, vm=vm_name))
+                problems.append(Problem("DM002", f"{address}: generation {describe(value)} is not one of {', '.join(map(str, generations))} (the provider accepts only these)", loc, vm=vm_name))
 
         flags = {}
         for name in ("dynamic_memory", "static_memory"):
@@ -320,8 +322,8 @@ class _Walker:
             value, loc = values["state"]
             if isinstance(value, Unknown):
                 unknown("state")
-            elif isinstance(value, str) and value.strip().lower() in ("running", "off"):
-                vm.state = value.strip().lower()
+            elif isinstance(value, str) and value.strip().lower() in states:
+                vm.state = states[value.strip().lower()]
                 where["state"] = loc
             else:
                 problems.append(Problem("DM002", f"{address}: state {describe(value)} is not Running or Off (the provider accepts only these)", loc, vm=vm_name))
