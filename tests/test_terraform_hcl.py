@@ -262,6 +262,31 @@ def test_deep_object_nesting_is_a_finding(tmp_path):
     assert result.problems and all(p.rule in ("DM001", "DM002", "DM003", "DM006") for p in result.problems)
 
 
+def test_nested_for_expressions_are_bounded(tmp_path):
+    from dmlint.readers.hcl_eval import MAX_STEPS, Evaluator
+
+    items = ", ".join(["1"] * 2000)
+    path = tmp_path / "main.tf"
+    path.write_text(
+        f"locals {{\n  big = [{items}]\n  sq = {{ for i, a in local.big : i => {{ for j, b in local.big : j => {{ for k, c in local.big : k => a }} }} }}\n}}\n"
+        'resource "hyperv_machine_instance" "n" {\n  name = "n"\n  static_memory = true\n  memory_startup_bytes = length(local.sq)\n}\n'
+    )
+    calls = []
+    original = Evaluator.eval
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    Evaluator.eval = counting
+    try:
+        result = _vms(path)
+    finally:
+        Evaluator.eval = original
+    assert [p.rule for p in result.problems] == ["DM006"] and "budget" in result.problems[0].message
+    assert len(calls) < 2 * MAX_STEPS  # bounded work, not 2000^3 evaluations
+
+
 def test_module_cycle_is_bounded(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a").mkdir()
