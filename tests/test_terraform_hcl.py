@@ -523,3 +523,23 @@ def test_state_is_case_insensitive_and_generation_outside_1_2_is_dm002(tmp_path)
     path.write_text(path.read_text().replace('"OFF"', '"Paused"').replace("  generation = 3\n", ""))
     (p,) = _vms(path).problems
     assert p.rule == "DM002" and "state 'Paused' is not Running or Off" in p.message
+
+
+def test_nested_module_calls_with_count_and_addresses(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "modules" / "vm").mkdir(parents=True)
+    (tmp_path / "modules" / "pair").mkdir(parents=True)
+    (tmp_path / "modules" / "vm" / "main.tf").write_text(
+        'variable "name" {}\nvariable "mb" {\n  default = 2048\n}\n'
+        'resource "hyperv_machine_instance" "this" {\n  name = var.name\n  static_memory = true\n  memory_startup_bytes = var.mb * 1048576\n}\n'
+    )
+    (tmp_path / "modules" / "pair" / "main.tf").write_text(
+        'variable "prefix" {}\nmodule "node" {\n  source = "../vm"\n  count  = 2\n  name   = "${var.prefix}-${count.index}"\n  mb     = 1024 * (count.index + 1)\n}\n'
+    )
+    (tmp_path / "main.tf").write_text('provider "hyperv" {}\nmodule "web" {\n  source = "./modules/pair"\n  prefix = "web"\n}\n')
+    result = read_bytes((tmp_path / "main.tf").read_bytes(), "main.tf", "terraform")
+    assert result.problems == []
+    assert sorted((v.name, v.startup) for v in result.vms) == [("web-0", 1024), ("web-1", 2048)]
+    # the size is written in modules/pair (the argument), the record is the root call
+    assert {v.loc("startup").path for v in result.vms} == {"modules/pair/main.tf"}
+    assert {v.source.path for v in result.vms} == {"main.tf"}
