@@ -24,9 +24,12 @@ FORMATS = {
     ".csv": "csv",  # recognised by content: PowerShell Export-Csv inventory
     ".vmrs": "runtime",  # runtime state: not a configuration
     ".vmgs": "runtime",  # guest state: not a configuration
+    ".tf": "terraform",
+    ".tfvars": "tfvars",
+    ".hcl": "hcl",  # Packer: *.pkr.hcl and *.pkrvars.hcl (readers.read_bytes picks by name)
 }
 # directories no infrastructure repository wants linted
-SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "node_modules", ".tox", ".mypy_cache"}
+SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "node_modules", ".tox", ".mypy_cache", ".terraform"}
 
 
 @dataclass(frozen=True, slots=True)

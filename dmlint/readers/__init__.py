@@ -36,11 +36,15 @@ def read_bytes(data: bytes, display: str, fmt: str) -> ParseResult:
         from dmlint.readers import csv_reader
 
         return csv_reader.read(data, display)
+    if fmt in ("terraform", "tfvars", "hcl"):
+        from dmlint.readers import hcl_dispatch
+
+        return hcl_dispatch.read(data, display, fmt)
     result = ParseResult()
     if fmt == "runtime":
         result.problems.append(Problem("DM001", "runtime-state file (.vmrs/.vmgs), not a VM configuration: not checked; point dmlint at the .vmcx beside it", Location(display, 0, 0)))
     else:
-        result.problems.append(Problem("DM001", "not a format dmlint reads (.yaml, .yml, .xml, .vmcx)", Location(display, 0, 0)))
+        result.problems.append(Problem("DM001", "not a format dmlint reads (.yaml, .yml, .xml, .vmcx, .tf, .tfvars, .pkr.hcl, .pkrvars.hcl)", Location(display, 0, 0)))
     return result
 
 
