@@ -275,7 +275,8 @@ def fleet(paths, fmt, html_path, fail_on, ignore, exclude, config_path):
 
         try:
             fleet_ids = {r.id for r in registry.all() if r.scope == "fleet"}
-            Path(html_path).write_text(render(fleet_result, [f for f in findings if f.rule in fleet_ids]), encoding="utf-8")
+            page = render(fleet_result, [f for f in findings if f.rule in fleet_ids], inputs=result.files)
+            Path(html_path).write_text(page, encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"cannot write {html_path}: {exc.strerror}") from None
     text = render_json(fleet_result, findings) if fmt == "json" else render_text(fleet_result, findings)

@@ -125,6 +125,20 @@ def first_fit(sizes, caps, skip: int = -1):
     return placed, [tree[size + j] for j in range(n)]
 
 
+def place(fo: Failover, hosts: list, i: int, o: int, caps=None) -> list:
+    """Fill fo.items/sizes/placed with the first-fit placement of host i's clustered running VMs
+    onto the other hosts (also for a host S1 decided, for reports). Returns the survivors' headroom left."""
+    if caps is None:
+        caps = [t.headroom_soft for t in hosts]
+    h = hosts[i]
+    items = sorted((v for v in h.vms if v.clustered and v.state in RUNNING_STATES), key=lambda v: (-v.startup, v.name, v.source.path, v.source.line))
+    sizes = [v.startup + o for v in items]
+    placed, left = first_fit(sizes, caps, skip=i)
+    fo.items, fo.sizes = items, sizes
+    fo.placed = [hosts[p].name if p >= 0 else None for p in placed]
+    return left
+
+
 def cluster_failover(cname: str, hosts: list, o: int) -> None:
     """Set `h.nplus1` (a Failover) on every host of the cluster that has clustered running VMs."""
     n = len(hosts)
@@ -141,13 +155,10 @@ def cluster_failover(cname: str, hosts: list, o: int) -> None:
         h.nplus1 = fo
         if room.s1_without(i, big, total):  # every VM restarts, whatever the placement order
             continue
-        items = sorted((v for v in h.vms if v.clustered and v.state in RUNNING_STATES), key=lambda v: (-v.startup, v.name, v.source.path, v.source.line))
-        sizes = [v.startup + o for v in items]
-        placed, _ = first_fit(sizes, caps, skip=i)
         fo.decided_by = "first-fit"
-        fo.items, fo.sizes = items, sizes
-        fo.placed = [hosts[p].name if p >= 0 else None for p in placed]
-        fo.failed = [(items[k], sizes[k]) for k, p in enumerate(placed) if p < 0]
+        place(fo, hosts, i, o, caps)
+        fo.failed = [(fo.items[k], fo.sizes[k]) for k, p in enumerate(fo.placed) if p is None]
+        sizes = fo.sizes
         if fo.failed:
             if hard_caps is None:
                 hard_caps = [t.headroom_hard for t in hosts]
