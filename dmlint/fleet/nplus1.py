@@ -125,18 +125,17 @@ def first_fit(sizes, caps, skip: int = -1):
     return placed, [tree[size + j] for j in range(n)]
 
 
-def place(fo: Failover, hosts: list, i: int, o: int, caps=None) -> list:
-    """Fill fo.items/sizes/placed with the first-fit placement of host i's clustered running VMs
-    onto the other hosts (also for a host S1 decided, for reports). Returns the survivors' headroom left."""
+def place(hosts: list, i: int, o: int, caps=None):
+    """First-fit placement of host i's clustered running VMs onto the other hosts of its cluster
+    (also for a host S1 decided, for reports): (VMs in placement order, their sizes, the host
+    name each lands on or None, every host's headroom left)."""
     if caps is None:
         caps = [t.headroom_soft for t in hosts]
-    h = hosts[i]
-    items = sorted((v for v in h.vms if v.clustered and v.state in RUNNING_STATES), key=lambda v: (-v.startup, v.name, v.source.path, v.source.line))
+    items = sorted((v for v in hosts[i].vms if v.clustered and v.state in RUNNING_STATES),
+                   key=lambda v: (-v.startup, v.name, v.source.path, v.source.line))
     sizes = [v.startup + o for v in items]
     placed, left = first_fit(sizes, caps, skip=i)
-    fo.items, fo.sizes = items, sizes
-    fo.placed = [hosts[p].name if p >= 0 else None for p in placed]
-    return left
+    return items, sizes, [hosts[p].name if p >= 0 else None for p in placed], left
 
 
 def cluster_failover(cname: str, hosts: list, o: int) -> None:
@@ -156,11 +155,10 @@ def cluster_failover(cname: str, hosts: list, o: int) -> None:
         if room.s1_without(i, big, total):  # every VM restarts, whatever the placement order
             continue
         fo.decided_by = "first-fit"
-        place(fo, hosts, i, o, caps)
-        fo.failed = [(fo.items[k], fo.sizes[k]) for k, p in enumerate(fo.placed) if p is None]
-        sizes = fo.sizes
+        fo.items, fo.sizes, fo.placed, _ = place(hosts, i, o, caps)
+        fo.failed = [(vm, mb) for vm, mb, p in zip(fo.items, fo.sizes, fo.placed) if p is None]
         if fo.failed:
             if hard_caps is None:
                 hard_caps = [t.headroom_hard for t in hosts]
-            hard_placed, _ = first_fit(sizes, hard_caps, skip=i)
+            hard_placed, _ = first_fit(fo.sizes, hard_caps, skip=i)
             fo.certain = any(p < 0 for p in hard_placed)

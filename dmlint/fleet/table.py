@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from dmlint.fleet import RUNNING_STATES, floors, reserve_method
-from dmlint.fleet.nplus1 import Failover, place
+from dmlint.fleet.nplus1 import place
 
 COLUMNS = ("host", "cluster", "usable MB", "VMs", "Σ minimum", "Σ demand", "Σ startup", "worst restart gap", "N+1")
 
@@ -79,8 +79,7 @@ def failover_detail(fleet, h):
     if fo is None:
         return None
     hosts = fleet.clusters[h.cluster]
-    probe = Failover(fo.cluster, fo.host, 0, 0, 0, 0, 0, None, 0)
-    left = place(probe, hosts, hosts.index(h), fleet.overhead)
+    items, sizes, placed, left = place(hosts, hosts.index(h), fleet.overhead)
     return {
         "decided_by": fo.decided_by,
         "certain": fo.certain,
@@ -90,7 +89,7 @@ def failover_detail(fleet, h):
         "largest_headroom_mb": fo.largest_headroom if fo.survivors else None,
         "largest_headroom_host": fo.largest_host,
         "failed": [{"vm": vm.name, "mb": mb} for vm, mb in fo.failed],
-        "placement": [{"vm": vm.name, "mb": mb, "host": host} for vm, mb, host in zip(probe.items, probe.sizes, probe.placed)],
+        "placement": [{"vm": vm.name, "mb": mb, "host": host} for vm, mb, host in zip(items, sizes, placed)],
         "headroom_left_mb": {t.name: left[j] for j, t in enumerate(hosts) if t is not h},
     }
 
