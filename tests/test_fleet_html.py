@@ -279,3 +279,29 @@ def test_fleet_json_carries_per_vm_and_failover_detail():
     result = run_cli("fleet", "--format", "json", FIXTURES / "fleet" / "dm305_passes")
     ok = [h["failover"] for h in json.loads(result.output)["hosts"] if h["failover"]]
     assert ok and all(f["failed"] == [] and all(p["host"] for p in f["placement"]) for f in ok)
+
+
+def test_planner_vm_bars_and_cluster_failover_match_the_json(planner):
+    """What fills each host (one segment per running VM, off/saved apart) and each node's N+1 outcome."""
+    from lxml import html as lhtml
+
+    page, doc = planner
+    dom = lhtml.fromstring(page.read_text(encoding="utf-8"))
+    for h in doc["hosts"]:
+        art = dom.xpath(f'//article[@id="host-{h["host"]}"]')[0]
+        running = [v for v in h["vm_detail"] if v["holds_memory"]]
+        idle = [v for v in h["vm_detail"] if v["state"] in ("off", "saved")]
+        assert len(art.xpath('.//i[contains(@class, "vm-min")]')) == len(running)
+        assert len(art.xpath('.//i[contains(@class, "vm-off")]')) == len(idle)
+        names = [td.text for td in art.xpath('.//table[@class="vms"]/tbody/tr/td[1]')]
+        assert names == [v["vm"] for v in h["vm_detail"]]  # largest first, as in the JSON
+        if running:  # the stack starts with the largest running VM, named on hover
+            assert art.xpath('.//i[contains(@class, "vm-min")]/@title')[0].startswith(running[0]["vm"] + ": ")
+    nodes = {tr.get("data-node"): tr for tr in dom.xpath('//table[@class="fo"]/tbody/tr')}
+    with_fo = {h["host"]: h["failover"] for h in doc["hosts"] if h["failover"]}
+    assert set(nodes) == set(with_fo) and len(nodes) > 10
+    failing = [n for n, fo in with_fo.items() if fo["failed"]]
+    assert failing  # the generated fleet has nodes whose VMs do not all restart
+    for n in failing:
+        cell = nodes[n].xpath("./td[4]")[0].text_content()
+        assert all(f["vm"] in cell for f in with_fo[n]["failed"])

@@ -38,6 +38,10 @@ table.hosts tr.error td:first-child{border-left:4px solid #c62828}table.hosts tr
 .seg{position:absolute;top:0;height:100%;left:0}
 .usable-line{position:absolute;top:-2px;bottom:-2px;border-left:2px dashed #1d2330}
 .nums{font-size:12px;display:flex;flex-wrap:wrap;gap:2px 14px}
+.seg.vm-min{background:#4a6fa5}.seg.vm-up{background:#e08a2c}.seg.vm-off{background:#8a8f99;opacity:.45}.seg.vm{box-shadow:inset -1px 0 rgba(255,255,255,.6)}
+details{font-size:12px;margin:4px 0}table.vms,table.fo{border-collapse:collapse;font-size:12px}
+table.vms td,table.vms th,table.fo td,table.fo th{padding:1px 8px 1px 0;text-align:left;vertical-align:top}
+table.fo{background:#fff;width:100%;margin:4px 0 8px}table.fo td{border-bottom:1px solid #e1e4ea;overflow-wrap:anywhere}
 @media (max-width:760px){table.hosts .opt{display:none}}
 @media print{body{background:#fff;margin:0;font-size:11px}.host{break-inside:avoid;border-color:#999}
  table.hosts th{position:static}.wrap{overflow:visible}a{color:inherit;text-decoration:none}
@@ -57,7 +61,8 @@ e.dataset.scrollWidth=e.scrollWidth;e.dataset.clientWidth=e.clientWidth;});
 document.querySelectorAll(".seg[data-mb]").forEach(function(s){s.dataset.px=s.getBoundingClientRect().width.toFixed(1);});
 """
 
-_COLORS = {"usable": "#9cc9a8", "reserve": "#8a8f99", "minimum": "#4a6fa5", "demand": "#7e57c2", "startup": "#e08a2c", "over": "#c62828"}
+_COLORS = {"usable": "#9cc9a8", "reserve": "#8a8f99", "minimum": "#4a6fa5", "demand": "#7e57c2", "startup": "#e08a2c", "over": "#c62828",
+           "vm-min": "#4a6fa5", "vm-up": "#e08a2c", "vm-off": "#8a8f99"}
 
 
 def gb(mb) -> str:
@@ -72,7 +77,8 @@ def _num(mb, suffix=" GB") -> str:
 
 def _legend() -> str:
     items = [("usable", "usable memory"), ("reserve", "host reserve"), ("minimum", "Σ minimum + overhead"),
-             ("demand", "Σ demand + overhead"), ("startup", "Σ startup + overhead"), ("over", "more than usable")]
+             ("demand", "Σ demand + overhead"), ("startup", "Σ startup + overhead"), ("over", "more than usable"),
+             ("vm-min", "a running VM at its minimum"), ("vm-up", "… up to its startup"), ("vm-off", "off or saved VM: startup it needs")]
     return "".join(f'<span><i class="sw" style="background:{_COLORS[k]}"></i>{escape(t)}</span>' for k, t in items)
 
 
@@ -102,8 +108,57 @@ def _bars(h, scale) -> str:
         if value > h.usable:
             segs += _seg("over", value - h.usable, scale, start=h.usable, title=f"{value - h.usable} MB more than usable")
         rows.append(f'<span>{label}</span><div class="track">{segs}{line}</div>')
+    rows.extend(_vm_rows(h, scale, line))
     label = f"{h.name}: usable {h.usable} MB, minimums {h.sum_hard} MB, demand {h.sum_soft} MB, startup {h.sum_startup} MB"
-    return f'<div class="bars" role="img" aria-label="{escape(label)}">{"".join(rows)}</div>'
+    return f'<div class="bars" role="img" aria-label="{escape(label)}">{"".join(rows)}</div>{_vm_table(h)}'
+
+
+def _by_size(vms):
+    return sorted(vms, key=lambda v: (-v.startup, v.name))
+
+
+def _vm_rows(h, scale, line) -> list:
+    """What fills the host: its running VMs stacked largest first (minimum dark, up to startup
+    light, overhead included at the end), and apart, dimmed, the off and saved VMs' startup."""
+    from dmlint.fleet import floors
+
+    rows = []
+    run = _by_size(h.running)
+    if run:
+        x, segs = 0, []
+        for vm in run:
+            fh, fs, _ = floors(vm)
+            tip = f"{vm.name}: {vm.state}, startup {vm.startup} MB, minimum {fh} MB, demand {fs} MB"
+            segs.append(f'<i class="seg vm vm-min" style="left:{_pct(x, scale)};width:{_pct(fh, scale)}" title="{escape(tip)}"></i>')
+            if vm.startup > fh:
+                segs.append(f'<i class="seg vm vm-up" style="left:{_pct(x + fh, scale)};width:{_pct(vm.startup - fh, scale)}" title="{escape(tip)}"></i>')
+            x += vm.startup
+        rows.append(f'<span>running VMs</span><div class="track">{"".join(segs)}{line}</div>')
+    idle = _by_size(h.off + h.saved)
+    if idle:
+        x, segs = 0, []
+        for vm in idle:
+            tip = f"{vm.name}: {vm.state}, needs {vm.startup} MB startup + overhead to start"
+            segs.append(f'<i class="seg vm vm-off" style="left:{_pct(x, scale)};width:{_pct(vm.startup, scale)}" title="{escape(tip)}"></i>')
+            x += vm.startup
+        rows.append(f'<span>off / saved</span><div class="track">{"".join(segs)}{line}</div>')
+    return rows
+
+
+def _vm_table(h) -> str:
+    """The same VMs as an accessible table, collapsed."""
+    if not h.vms:
+        return ""
+    from dmlint.fleet import floors
+
+    rows = []
+    for vm in _by_size(h.vms):
+        fh, fs, _ = floors(vm)
+        rows.append(f"<tr><td>{escape(vm.name)}</td><td>{escape(vm.state)}</td><td>{_num(vm.startup, '')}</td>"
+                    f"<td>{_num(fh, '')}</td><td>{_num(fs, '')}</td><td>{'yes' if vm.clustered else ''}</td></tr>")
+    return (f'<details><summary>{len(h.vms)} VMs on {escape(h.name)}, largest first</summary><table class="vms"><thead><tr>'
+            f'<th scope="col">VM</th><th scope="col">state</th><th scope="col">startup GB</th><th scope="col">minimum GB</th>'
+            f'<th scope="col">demand GB</th><th scope="col">clustered</th></tr></thead><tbody>{"".join(rows)}</tbody></table></details>')
 
 
 def _findings_html(findings) -> str:
@@ -183,6 +238,32 @@ def _host_html(h, findings, scale) -> str:
             f'{_bars(h, scale)}{nums}{_findings_html(findings)}</article>')
 
 
+def _cluster_html(fleet, hosts) -> str:
+    """Cluster totals and, for each node, what happens when it fails (first-fit placement)."""
+    from dmlint.fleet.table import failover_detail
+
+    usable = sum(h.usable for h in hosts)
+    tot = (f'<p class="nums"><span>usable {_num(usable)}</span><span>Σ minimum {_num(sum(h.sum_hard for h in hosts))}</span>'
+           f'<span>Σ demand {_num(sum(h.sum_soft for h in hosts))}</span><span>Σ startup {_num(sum(h.sum_startup for h in hosts))}</span></p>')
+    rows = []
+    for h in hosts:
+        d = failover_detail(fleet, h)
+        if d is None:
+            continue
+        placed = ", ".join(f"{escape(p['vm'])} → {escape(p['host'])}" for p in d["placement"] if p["host"])
+        failed = ", ".join(f"{escape(f['vm'])} ({_num(f['mb'])})" for f in d["failed"]) or "-"
+        least = sorted(d["headroom_left_mb"].items(), key=lambda it: (it[1], it[0]))
+        left = ", ".join(f"{escape(n)} {_num(mb)}" for n, mb in least[:3]) + (f" (least of {len(least)})" if len(least) > 3 else "")
+        rows.append(f'<tr data-node="{escape(h.name)}"><td><a href="#host-{escape(h.name)}">{escape(h.name)}</a></td>'
+                    f'<td>{len(d["placement"])} VMs, {_num(d["need_mb"])}</td><td>{escape(h.nplus1_verdict())}</td><td>{failed}</td>'
+                    f'<td><details><summary>placement</summary>{placed or "-"}</details></td><td>{left or "-"}</td></tr>')
+    if not rows:
+        return tot
+    return (tot + '<table class="fo"><thead><tr><th scope="col">if this node fails</th><th scope="col">clustered VMs</th>'
+            '<th scope="col">N+1</th><th scope="col">do not fit (startup + overhead)</th><th scope="col">first-fit placement</th>'
+            f'<th scope="col">least headroom left on the survivors</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
 def render(fleet, findings, title: str = "dmlint fleet report", inputs: int | None = None, generated: str | None = None) -> str:
     """The page for a Fleet and the (suppression-filtered) fleet findings; `inputs`: files read."""
     from dmlint import __version__
@@ -233,6 +314,8 @@ def render(fleet, findings, title: str = "dmlint fleet report", inputs: int | No
         hosts = groups[cluster]
         heading = f"Cluster {escape(cluster)}" if cluster is not None else "Hosts without a cluster"
         parts.append(f"<section><h2>{heading} <span class=\"muted\">({len(hosts)} host{'s' if len(hosts) != 1 else ''})</span></h2>")
+        if cluster is not None:
+            parts.append(_cluster_html(fleet, hosts))
         for h in hosts:
             parts.append(_host_html(h, by_host.get(h.name, []), scale))
         parts.append("</section>")
