@@ -305,3 +305,18 @@ def test_planner_vm_bars_and_cluster_failover_match_the_json(planner):
     for n in failing:
         cell = nodes[n].xpath("./td[4]")[0].text_content()
         assert all(f["vm"] in cell for f in with_fo[n]["failed"])
+
+
+@pytest.mark.parametrize("width", [700, 1600])
+def test_fixtures_page_at_two_widths(report, tmp_path, width):
+    """Every fleet fixture on one page: a screenshot and the DOM at a narrow and a wide window."""
+    dom = dom_at(tmp_path, report, width)
+    root = dom.getroottree().getroot()
+    assert 0 < int(root.get("data-scroll-width")) <= int(root.get("data-client-width"))
+    (wrap,) = dom.xpath('//div[@class="wrap"]')
+    assert 0 < int(wrap.get("data-scroll-width")) <= int(wrap.get("data-client-width"))
+    assert len(dom.xpath('//table[@class="hosts"]/tbody/tr')) == 19
+    shot = tmp_path / f"fixtures-{width}.png"
+    run_chromium(tmp_path, report, f"--screenshot={shot}", f"--window-size={width},1000")
+    assert decode_png(shot.read_bytes())[:2] == (width, 1000)
+    print(f"fixtures screenshot {width}x1000: {shot.stat().st_size} bytes")
