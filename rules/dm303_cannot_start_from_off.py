@@ -23,15 +23,14 @@ Source
     https://learn.microsoft.com/en-us/windows-server/virtualization/hyper-v/dynamic-memory
 """
 
+from dmlint.fleet import names
+
 ID = "DM303"
 NAME = "cannot-start-from-off"
 SEVERITY = "error"
 SUMMARY = "fleet: the host cannot start its VMs from off even with ideal staggering"
 SOURCE = "https://learn.microsoft.com/en-us/windows-server/virtualization/hyper-v/dynamic-memory"
 SCOPE = "fleet"
-
-
-from dmlint.fleet import names
 
 
 def check(fleet, ctx):

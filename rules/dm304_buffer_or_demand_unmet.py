@@ -25,15 +25,14 @@ Source
     https://learn.microsoft.com/en-us/windows-server/virtualization/hyper-v/dynamic-memory
 """
 
+from dmlint.fleet import LIST_LIMIT, attribute
+
 ID = "DM304"
 NAME = "buffer-or-demand-unmet"
 SEVERITY = "warning"
 SUMMARY = "fleet: buffers (or demand) cannot be met on this host"
 SOURCE = "https://learn.microsoft.com/en-us/windows-server/virtualization/hyper-v/dynamic-memory"
 SCOPE = "fleet"
-
-
-from dmlint.fleet import LIST_LIMIT, attribute
 
 
 def check(fleet, ctx):

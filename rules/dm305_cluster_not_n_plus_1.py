@@ -27,15 +27,14 @@ Source
     https://learn.microsoft.com/en-us/troubleshoot/system-center/vmm/cluster-overcommit-algorithm-details
 """
 
+from dmlint.fleet import names
+
 ID = "DM305"
 NAME = "cluster-not-n-plus-1"
 SEVERITY = "error"
 SUMMARY = "fleet: a cluster cannot restart a failed node's clustered VMs at startup size (N+1)"
 SOURCE = "https://learn.microsoft.com/en-us/troubleshoot/system-center/vmm/cluster-overcommit-algorithm-details"
 SCOPE = "fleet"
-
-
-from dmlint.fleet import names
 
 
 def check(fleet, ctx):
