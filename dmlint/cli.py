@@ -67,8 +67,8 @@ def _use_color(no_color: bool, stream) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
-def _common_run(paths, settings, cfg_path, *, select, ignore, hyperv_version, exclude, rules_dirs, jobs, stdin_filename=None, git_base=None):
-    """Shared by check, show and fleet: config + options -> RunResult."""
+def _common_run(paths, settings, cfg_path, *, select, ignore, hyperv_version, exclude, rules_dirs, jobs, stdin_filename=None, git_base=None, scopes=None):
+    """Shared by check, show and fleet: config + options -> RunResult. `scopes` selects the rules of those scopes."""
     from dmlint.discover import Candidate, discover, format_of
     from dmlint.engine import RuleLoadError
     from dmlint.pipeline import Options, run
@@ -77,6 +77,8 @@ def _common_run(paths, settings, cfg_path, *, select, ignore, hyperv_version, ex
     base = cfg_path.parent if cfg_path else Path.cwd()
     rule_dirs = [str((base / d).resolve()) for d in settings.get("rules", [])] + list(rules_dirs)
     registry = _load_registry(rule_dirs)
+    if scopes:
+        select = [r.id for r in registry.all() if r.scope in scopes]
     select = _split(select) or settings.get("select", [])
     ignore = _split(ignore) + list(settings.get("ignore", []))
     try:
@@ -278,7 +280,7 @@ def show(paths, fmt, config_path, exclude):
     from dmlint.show import render_records
 
     settings, cfg_path = _settings(config_path)
-    result, _ = _common_run(paths, settings, cfg_path, select=("DM0",), ignore=(), hyperv_version=None, exclude=exclude, rules_dirs=(), jobs=None)
+    result, _ = _common_run(paths, settings, cfg_path, select=(), ignore=(), hyperv_version=None, exclude=exclude, rules_dirs=(), jobs=None, scopes=("input",))
     click.echo(render_records(result.vms, result.hosts, fmt), nl=False)
     for f in result.findings:
         from dmlint.report.escape import human
@@ -301,8 +303,8 @@ def fleet(paths, fmt, html_path, fail_on, ignore, exclude, config_path):
     from dmlint.model import Severity
 
     settings, cfg_path = _settings(config_path)
-    result, _ = _common_run(paths, settings, cfg_path, select=("DM0", "DM3"), ignore=ignore, hyperv_version=None,
-                            exclude=exclude, rules_dirs=(), jobs=None)
+    result, registry = _common_run(paths, settings, cfg_path, select=(), ignore=ignore, hyperv_version=None,
+                                   exclude=exclude, rules_dirs=(), jobs=None, scopes=("input", "fleet"))
     fleet_result = result.context.fleet  # the pass the run already made: no second parse, no second pass
     findings = result.findings
     if html_path:
@@ -311,7 +313,9 @@ def fleet(paths, fmt, html_path, fail_on, ignore, exclude, config_path):
 
         _refuse_overwriting_inputs(html_path, result, cfg_path)
         try:
-            write_atomic(html_path, render(fleet_result, [f for f in findings if f.rule.startswith("DM3")]))
+            fleet_ids = {r.id for r in registry.all() if r.scope == "fleet"}
+            page = render(fleet_result, [f for f in findings if f.rule in fleet_ids], inputs=result.files)
+            write_atomic(html_path, page)
         except OSError as exc:
             raise UsageError(f"cannot write {html_path}: {exc.strerror}") from None
     text = render_json(fleet_result, findings) if fmt == "json" else render_text(fleet_result, findings)

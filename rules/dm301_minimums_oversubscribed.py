@@ -39,4 +39,10 @@ SCOPE = "fleet"
 
 
 def check(fleet, ctx):
-    yield from fleet.findings.get(ID, ())
+    for h in fleet.hosts:
+        if h.sum_hard > h.usable:  # Σ(hard floor + overhead) of the running VMs
+            n = h.n_run
+            yield h.record, "memory", (
+                f"the minimums of {n} running VM{'s' if n != 1 else ''} (startup for static and paused VMs) plus "
+                f"{fleet.overhead} MB overhead each need {h.sum_hard} MB, more than the {h.usable_text()}: "
+                f"{h.sum_hard - h.usable} MB short, so at least one of them cannot run")

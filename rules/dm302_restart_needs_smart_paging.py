@@ -40,4 +40,14 @@ SCOPE = "fleet"
 
 
 def check(fleet, ctx):
-    yield from fleet.findings.get(ID, ())
+    for h in fleet.hosts:
+        for r in h.restart:  # eligible VMs (running, dynamic, minimum < startup) where the host sums leave a doubt
+            if r.gap_hard > 0:
+                yield r.vm, "startup", (
+                    f"a restart needs Smart Paging (certain): startup {r.vm.startup} MB next to the other running VMs' minimums "
+                    f"and overhead needs {r.need_hard} MB, more than the {h.usable_text()}: {r.gap_hard} MB gap, the Smart Paging file size")
+            elif r.gap_soft > 0:
+                yield r.vm, "startup", (
+                    f"a restart likely needs Smart Paging: startup {r.vm.startup} MB next to the other running VMs' observed demand "
+                    f"(minimum where unknown) and overhead needs {r.need_soft} MB, more than the {h.usable_text()}: {r.gap_soft} MB gap, "
+                    f"the Smart Paging file size, unless other VMs are pushed below their demand")

@@ -23,6 +23,8 @@ Source
     https://learn.microsoft.com/en-us/windows-server/virtualization/hyper-v/dynamic-memory
 """
 
+from dmlint.fleet import names
+
 ID = "DM303"
 NAME = "cannot-start-from-off"
 SEVERITY = "error"
@@ -32,4 +34,19 @@ SCOPE = "fleet"
 
 
 def check(fleet, ctx):
-    yield from fleet.findings.get(ID, ())
+    o = fleet.overhead
+    for h in fleet.hosts:
+        c = h.usable
+        if h.stagger_peak is not None and h.stagger_peak > c:  # None: the host sums prove the best order fits
+            n = h.n_run
+            yield h.record, "memory", (
+                f"cannot start its {n} running VM{'s' if n != 1 else ''} from off even with the best staggering: "
+                f"starting in the order {names(h.stagger_order)} (largest startup - minimum first) still peaks at {h.stagger_peak} MB "
+                f"with overhead, more than the {h.usable_text()}: {h.stagger_peak - c} MB short")
+        for vm, need in h.off_blocked:
+            if vm.startup + o > c:
+                continue  # it can never start there: DM306 says so
+            yield vm, "state", (
+                f"off VM cannot start: startup {vm.startup} MB plus {o} MB overhead next to the running VMs' minimums and "
+                f"overhead ({h.sum_hard} MB) needs {need} MB, more than the {h.usable_text()}: {need - c} MB short "
+                f"(Hyper-V: 'Not enough memory in the system to start the virtual machine')")

@@ -25,6 +25,8 @@ Source
     https://learn.microsoft.com/en-us/windows-server/virtualization/hyper-v/dynamic-memory
 """
 
+from dmlint.fleet import LIST_LIMIT, attribute
+
 ID = "DM304"
 NAME = "buffer-or-demand-unmet"
 SEVERITY = "warning"
@@ -34,4 +36,29 @@ SCOPE = "fleet"
 
 
 def check(fleet, ctx):
-    yield from fleet.findings.get(ID, ())
+    for h in fleet.hosts:
+        c = h.usable
+        if not h.n_demand or h.sum_hard > c:  # no observed demand, or the minimums do not fit (DM301 says more)
+            continue
+        unknown = h.n_dm - h.n_demand
+        coverage = f"; {unknown} running dynamic VM{'s' if unknown != 1 else ''} without observed demand counted at the minimum" if unknown else ""
+        if h.sum_soft > c:
+            yield h.record, "memory", (
+                f"observed demand cannot be met: the running VMs need {h.sum_soft} MB at demand plus overhead, more than the "
+                f"{h.usable_text()}: {h.sum_soft - c} MB short, so guests run above pressure 100 and page"
+                f"{_lost_text(attribute(h, 'demand'), 'below demand')}{coverage}")
+        elif h.sum_target > c:
+            yield h.record, "memory", (
+                f"memory buffers cannot be met: the running VMs' targets (demand + buffer) plus overhead need {h.sum_target} MB, "
+                f"more than the {h.usable_text()}: {h.sum_target - c} MB short, so the balancer drops buffers"
+                f"{_lost_text(attribute(h, 'buffer'), 'buffer lost')}{coverage}")
+
+
+def _lost_text(lost, what: str) -> str:
+    items = sorted(((n, mb) for n, mb in lost.items() if mb > 0), key=lambda it: (-it[1], it[0]))
+    if not items:
+        return ""
+    shown = ", ".join(f"{n} {mb} MB" for n, mb in items[:LIST_LIMIT])
+    if len(items) > LIST_LIMIT:
+        shown += f" and {len(items) - LIST_LIMIT} more"
+    return f" ({what}: {shown})"

@@ -27,6 +27,8 @@ Source
     https://learn.microsoft.com/en-us/troubleshoot/system-center/vmm/cluster-overcommit-algorithm-details
 """
 
+from dmlint.fleet import names
+
 ID = "DM305"
 NAME = "cluster-not-n-plus-1"
 SEVERITY = "error"
@@ -36,4 +38,29 @@ SCOPE = "fleet"
 
 
 def check(fleet, ctx):
-    yield from fleet.findings.get(ID, ())
+    o = fleet.overhead
+    for cname in sorted(fleet.clusters):
+        for h in fleet.clusters[cname]:
+            fo = h.nplus1
+            if fo is None or not fo.failed:
+                continue
+            failed = [vm for vm, _ in fo.failed]
+            if fo.survivors == 0:
+                why = f"it is the only host of cluster {cname}"
+            else:
+                reasons = []
+                too_big = [v for v in failed if v.startup + o > fo.largest_headroom]
+                if too_big:
+                    reasons.append(f"{names(too_big)} need{'s' if len(too_big) == 1 else ''} more than the largest headroom, "
+                                   f"{fo.largest_headroom} MB on {fo.largest_host}")
+                total, room = fo.need_total, fo.headroom_total
+                if total > room and len(too_big) < len(failed):
+                    reasons.append(f"the clustered VMs need {total} MB at startup plus overhead, the other hosts have {room} MB of headroom: {total - room} MB short")
+                if not reasons:
+                    reasons.append("first-fit decreasing over the other hosts leaves them without a host that has room")
+                why = "; ".join(reasons)
+            level = "cannot" if fo.certain else "likely cannot"
+            basis = "even with every other VM at its minimum" if fo.certain else "with the other hosts' VMs at observed demand (minimum where unknown)"
+            yield h.record, "cluster" if "cluster" in h.record.where else None, (
+                f"if host {h.name} fails, {len(failed)} of its {fo.n_items} clustered VMs {level} restart on the other hosts of "
+                f"cluster {cname} ({basis}; failover starts at startup size without Smart Paging): {names(failed)}; {why}")

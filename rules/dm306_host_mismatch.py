@@ -28,4 +28,10 @@ SCOPE = "fleet"
 
 
 def check(fleet, ctx):
-    yield from fleet.findings.get(ID, ())
+    o = fleet.overhead
+    for vm, close in fleet.unplaced:
+        hint = f" (did you mean {close!r}?)" if close else ""
+        yield vm, "host", f"host {vm.host!r} is not defined: no hosts: entry has that name{hint}"
+    for h in fleet.hosts:
+        for vm in h.too_big:
+            yield vm, "startup", f"startup {vm.startup} MB plus {o} MB overhead is more than the {h.usable_text()}: the VM can never start there"

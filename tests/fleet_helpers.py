@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from dmlint.model import VM, Host, Location
 from dmlint.pipeline import Context, Options
 
@@ -26,6 +28,18 @@ def fleet_of(vms, hosts, overhead=64):
     return build_fleet(vms, list(ctx.hosts.values()), ctx)
 
 
+@lru_cache(maxsize=1)
+def fleet_rules():
+    from dmlint.engine import Registry
+
+    return tuple(r for r in Registry.load(entry_points=False).all() if r.scope == "fleet")
+
+
+def findings(fleet):
+    """{rule: [(record, field, message)]}: every built-in fleet rule's check over the fleet facts."""
+    return {r.id: list(r.check(fleet, None)) for r in fleet_rules()}
+
+
 def by_rule(fleet):
     """{rule: [(record name, field, message)]}"""
-    return {rule: [(rec.name, fld, msg) for rec, fld, msg in items] for rule, items in fleet.findings.items()}
+    return {rule: [(rec.name, fld, msg) for rec, fld, msg in items] for rule, items in findings(fleet).items()}

@@ -92,4 +92,4 @@ def test_html_option_writes_the_report(tmp_path, write):
     result = run_cli("fleet", "--html", out, path)
     assert result.exit_code == 0
     page = out.read_text(encoding="utf-8")
-    assert "cmd-h" in page and "DM304 warning" in page and "45056 MB usable of 49152 MB" in page
+    assert "cmd-h" in page and "DM304 warning" in page and 'title="45056 MB usable"' in page and "of 49152 MB physical" in page

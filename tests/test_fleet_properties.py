@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
 
-from fleet_helpers import fleet_of, host, vm
+from fleet_helpers import findings, fleet_of, host, vm
 
-from dmlint.fleet import first_fit, s1_holds
+from dmlint.fleet import first_fit, floors, s1_holds
+from dmlint.fleet.nplus1 import Headroom
 
-SETTINGS = settings(max_examples=100, deadline=None)
+SETTINGS = settings(max_examples=100, deadline=None, derandomize=True)
 MB = st.integers(min_value=1, max_value=64).map(lambda k: k * 256)
 
 
@@ -48,11 +49,11 @@ def hosts_st(draw, max_hosts=5):
 
 
 def keys(fleet, rules=("DM301", "DM302")):
-    return {(rule, rec.name) for rule in rules for rec, _, _ in fleet.findings[rule]}
+    return {(rule, rec.name) for rule in rules for rec, _, _ in findings(fleet)[rule]}
 
 
 def certain(fleet):
-    return {rec.name for rec, _, msg in fleet.findings["DM302"] if "(certain)" in msg}
+    return {rec.name for rec, _, msg in findings(fleet)["DM302"] if "(certain)" in msg}
 
 
 @SETTINGS
@@ -118,7 +119,7 @@ def test_first_fit_never_overfills_a_host(sizes, caps):
 
 def _snapshot(fleet):
     return (
-        [(rule, rec.name, fld, msg) for rule in sorted(fleet.findings) for rec, fld, msg in fleet.findings[rule]],
+        [(rule, rec.name, fld, msg) for rule in sorted(findings(fleet)) for rec, fld, msg in findings(fleet)[rule]],
         [h.as_dict() for h in fleet.hosts],
     )
 
@@ -133,3 +134,30 @@ def test_results_do_not_depend_on_input_order(data):
     rnd = data.draw(st.randoms(use_true_random=False))
     for _ in range(3):
         assert _snapshot(fleet_of(rnd.sample(vms, len(vms)), rnd.sample(hosts, len(hosts)))) == reference
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.lists(st.integers(-20000, 60000), min_size=1, max_size=10), st.lists(st.integers(1, 12000), min_size=1, max_size=6), st.data())
+def test_cluster_s1_fast_path_equals_the_reference(caps, sizes, data):
+    """The O(log N) S1 used per failed host (sorted headroom, suffix sums, the failed host taken
+    out) against the readable s1_holds over the survivors' list."""
+    i = data.draw(st.integers(0, len(caps) - 1))
+    room = Headroom(caps)
+    assert room.s1_without(i, max(sizes), sum(sizes)) == s1_holds(sizes, caps[:i] + caps[i + 1:])
+
+
+@SETTINGS
+@given(st.data())
+def test_host_sums_equal_the_per_vm_floors(data):
+    """The host sums against floors() VM by VM (the sums call floors(); this pins that they add them right)."""
+    hosts = [host("fs-h", 64 * 1024, 2048)]
+    vms = data.draw(vms_on(["fs-h"], max_size=20))
+    h = fleet_of(vms, hosts, overhead=64).by_name["fs-h"]
+    run = [v for v in vms if v.state in ("running", "paused")]
+    o = 64 * len(run)
+    assert h.sum_hard == sum(floors(v)[0] for v in run) + o
+    assert h.sum_soft == sum(floors(v)[1] for v in run) + o
+    assert h.sum_target == sum(floors(v)[2] for v in run) + o
+    assert h.sum_startup == sum(v.startup for v in run) + o
+    assert h.max_delta_hard == max([0] + [v.startup - floors(v)[0] for v in run])
+    assert h.max_delta_soft == max([0] + [v.startup - floors(v)[1] for v in run])  # startup may be below demand

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fleet_helpers import GB, by_rule, fleet_of, host, vm
+from fleet_helpers import GB, by_rule, findings, fleet_of, host, vm
 
 from dmlint.fleet import estimated_reserve, waterfill
 
@@ -13,7 +13,7 @@ def test_estimated_reserve_is_labelled():
     f = fleet_of([vm("r-big", "r-h", 15 * GB)], [host("r-h", 16 * GB)])
     h = f.by_name["r-h"]
     assert h.estimated and h.usable == 16384 - 1408
-    (rec, fld, msg), = f.findings["DM306"]
+    (rec, fld, msg), = findings(f)["DM306"]
     assert (rec.name, fld) == ("r-big", "startup")
     assert "usable 14976 MB on host r-h (estimated: 16384 MB physical - 1408 MB reserve by 384 MB + 64 MB per GB" in msg
 
@@ -56,7 +56,7 @@ def test_dm303_best_order_and_off_vm():
         vm("b-b", "b-h", 13 * GB, dynamic=True, minimum=1 * GB),
     ]
     fl = fleet_of(vms, hosts)
-    (rec, fld, msg), = fl.findings["DM303"]
+    (rec, fld, msg), = findings(fl)["DM303"]
     assert rec.name == "b-h" and "peaks at 14464 MB" in msg and "128 MB short" in msg
     assert fl.by_name["b-h"].stagger_order == ["b-a", "b-b"]  # tie on startup - minimum: by name
     # one fewer GB each: 1024 + 12288 + 128 = 13440 fits; an off VM of 13 GB does not fit next to the minimums
@@ -72,7 +72,7 @@ def test_dm304_demand_shared_by_weight():
         vm("d-a", "d-h", 2 * GB, dynamic=True, minimum=1 * GB, maximum=16 * GB, demand=8 * GB, weight=80),
         vm("d-b", "d-h", 2 * GB, dynamic=True, minimum=1 * GB, maximum=16 * GB, demand=8 * GB, weight=20),
     ]
-    (rec, fld, msg), = fleet_of(vms, hosts).findings["DM304"]
+    (rec, fld, msg), = findings(fleet_of(vms, hosts))["DM304"]
     # x = 102.4 fills d-a to 8192; d-b then gets 14208 - 8192 = 6016 of its 8192: 2176 below demand
     assert "demand cannot be met" in msg and "need 16512 MB" in msg and "(below demand: d-b 2176 MB)" in msg
 
@@ -95,12 +95,29 @@ def test_dm305_single_host_cluster_and_shortfall():
     vms += [vm("n-f2", "n-h2", 12 * GB), vm("n-f3", "n-h3", 12 * GB)]
     fl = fleet_of(vms, hosts, overhead=0)
     # headroom of h2 and h3: 18432 - 12288 = 6144 each: one 4 GB VM each, 2 of 4 fail; 16384 > 12288: 4096 short
-    assert fl.by_name["n-h1"].nplus1 == [("n-v2", 4096), ("n-v3", 4096)]
-    assert fl.by_name["n-h1"].nplus1_certain
-    (rec, fld, msg), = [x for x in fl.findings["DM305"] if x[0].name == "n-h1"]
+    assert [(v.name, mb) for v, mb in fl.by_name["n-h1"].nplus1.failed] == [("n-v2", 4096), ("n-v3", 4096)]
+    assert fl.by_name["n-h1"].nplus1.certain
+    (rec, fld, msg), = [x for x in findings(fl)["DM305"] if x[0].name == "n-h1"]
     assert "2 of its 4 clustered VMs cannot restart" in msg and "n-v2, n-v3" in msg
     assert "need 16384 MB at startup plus overhead, the other hosts have 12288 MB of headroom: 4096 MB short" in msg
     assert fl.by_name["n-h2"].nplus1 is None  # no clustered VMs there: nothing to restart
+
+
+def test_dm305_failed_hosts_own_headroom_is_not_a_place_to_restart():
+    """The S1 shortcut must leave the failed host's own headroom out: counting it (a mutant that
+    survived every other test) clears this host and misses the DM305."""
+    hosts = [host("x-a", 120 * GB, reserve=0, cluster="x-c"), host("x-b", 12 * GB, reserve=0, cluster="x-c"),
+             host("x-c", 5 * GB, reserve=0, cluster="x-c")]
+    vms = [vm("x-v1", "x-a", 10 * GB, clustered=True), vm("x-v2", "x-a", 10 * GB, clustered=True)]
+    fl = fleet_of(vms, hosts, overhead=0)
+    # headroom: x-a 100 GB (its own), x-b 12 GB, x-c 5 GB; S1 over the survivors: 20 - 10 > (12 - 10): fails.
+    # First-fit: x-v1 on x-b (2 GB left), x-v2 fits nowhere.
+    fo = fl.by_name["x-a"].nplus1
+    assert fo.decided_by == "first-fit" and fo.placed == ["x-b", None]
+    assert [(v.name, mb) for v, mb in fo.failed] == [("x-v2", 10 * GB)] and fo.certain
+    (name, fld, msg), = by_rule(fl)["DM305"]
+    assert name == "x-a" and "1 of its 2 clustered VMs cannot restart" in msg and ": x-v2;" in msg
+    assert "the clustered VMs need 20480 MB at startup plus overhead, the other hosts have 17408 MB of headroom: 3072 MB short" in msg
 
 
 def test_vms_outside_the_pass():
@@ -111,5 +128,5 @@ def test_vms_outside_the_pass():
         vm("o-nomem-vm", "o-nomem", 64 * GB),  # host without memory (DM002): skipped, not DM306
     ]
     fl = fleet_of(vms, hosts)
-    assert all(not items for items in fl.findings.values())
+    assert all(not items for items in findings(fl).values())
     assert [h.name for h in fl.hosts] == ["o-h"] and fl.by_name["o-h"].vms == []

@@ -74,7 +74,7 @@ def test_531_verdicts():
 def test_531_buffer_attribution():
     vms, hosts = example_531()
     h = fleet_of(vms, hosts).by_name["wx-h"]
-    lost = attribute(h, 64, "buffer")
+    lost = attribute(h, "buffer")
     assert lost == {"B": 16, "C": 0, "D": 906, "E": 1026}
     assert sum(lost.values()) == 1948
 
@@ -116,18 +116,18 @@ def test_532_nplus1():
     vms, hosts = example_532()
     fl = fleet_of(vms, hosts, overhead=0)
     # H1: S1 fails (16 > 8), FFD places V1->H2, V2->H3, V3->H3: all restart
-    assert fl.by_name["H1"].nplus1 == []
+    assert fl.by_name["H1"].nplus1.failed == []
     # H3: S1 holds (20 <= 20): all restart
-    assert fl.by_name["H3"].nplus1 == []
+    assert fl.by_name["H3"].nplus1.failed == []
     # H2: N1, V4 (24 GiB) exceeds the largest headroom (22 GiB); V5 restarts on H1
-    assert fl.by_name["H2"].nplus1 == [("V4", 24 * GB)]
+    assert [(v.name, mb) for v, mb in fl.by_name["H2"].nplus1.failed] == [("V4", 24 * GB)]
     f = by_rule(fl)
     assert [(n, fld) for n, fld, _ in f["DM305"]] == [("H2", None)]
     msg = f["DM305"][0][2]
     assert "if host H2 fails, 1 of its 2 clustered VMs likely cannot restart" in msg
     assert "V4 needs more than the largest headroom, 22528 MB on H1" in msg
     # with every other VM at its minimum (1 GiB) V4 would fit: the verdict is "likely", not certain
-    assert not fl.by_name["H2"].nplus1_certain
+    assert not fl.by_name["H2"].nplus1.certain
 
 
 def test_532_ffd_placement_for_h1():

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from dmlint.fleet import reserve_method
+from dmlint.fleet import RUNNING_STATES, floors, reserve_method
+from dmlint.fleet.nplus1 import place
 from dmlint.report.escape import human, json_safe
 
 COLUMNS = ("host", "cluster", "usable MB", "VMs", "Σ minimum", "Σ demand", "Σ startup", "worst restart gap", "N+1")
@@ -56,6 +57,44 @@ def render_text(fleet, findings) -> str:
     return "\n".join(lines) + "\n"
 
 
+def vm_detail(h) -> list:
+    """Per VM of a host, largest startup first: the figures the balancer model uses (MB)."""
+    gaps = {id(r.vm): r for r in h.restart}
+    out = []
+    for vm in sorted(h.vms, key=lambda v: (-v.startup, v.name)):
+        fh, fs, t = floors(vm)
+        r = gaps.get(id(vm))
+        out.append({
+            "vm": vm.name, "state": vm.state, "dynamic": vm.dynamic, "clustered": vm.clustered,
+            "startup_mb": vm.startup, "minimum_floor_mb": fh, "demand_floor_mb": fs, "target_mb": t,
+            "holds_memory": vm.state in RUNNING_STATES,
+            "restart_gap_certain_mb": max(r.gap_hard, 0) if r else 0,
+            "restart_gap_likely_mb": max(r.gap_soft, 0) if r else 0,
+        })
+    return out
+
+
+def failover_detail(fleet, h):
+    """If host h fails: where first-fit decreasing puts each clustered VM, what does not fit, and what is left."""
+    fo = h.nplus1
+    if fo is None:
+        return None
+    hosts = fleet.clusters[h.cluster]
+    items, sizes, placed, left = place(hosts, hosts.index(h), fleet.overhead)
+    return {
+        "decided_by": fo.decided_by,
+        "certain": fo.certain,
+        "survivors": fo.survivors,
+        "need_mb": fo.need_total,
+        "survivor_headroom_mb": fo.headroom_total,
+        "largest_headroom_mb": fo.largest_headroom if fo.survivors else None,
+        "largest_headroom_host": fo.largest_host,
+        "failed": [{"vm": vm.name, "mb": mb} for vm, mb in fo.failed],
+        "placement": [{"vm": vm.name, "mb": mb, "host": host} for vm, mb, host in zip(items, sizes, placed)],
+        "headroom_left_mb": {t.name: left[j] for j, t in enumerate(hosts) if t is not h},
+    }
+
+
 def render_json(fleet, findings) -> str:
     per_host: dict = {}
     for f in findings:
@@ -63,7 +102,8 @@ def render_json(fleet, findings) -> str:
     doc = {
         "overhead_mb": fleet.overhead,
         "reserve_estimate": reserve_method(),
-        "hosts": [dict(h.as_dict(), findings=per_host.get(h.name, [])) for h in fleet.hosts],
+        "hosts": [dict(h.as_dict(), findings=per_host.get(h.name, []), vm_detail=vm_detail(h), failover=failover_detail(fleet, h))
+                  for h in fleet.hosts],
         "clusters": {name: [h.name for h in hosts] for name, hosts in sorted(fleet.clusters.items())},
         "findings": [f.as_dict() for f in findings],
     }
