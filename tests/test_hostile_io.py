@@ -34,6 +34,9 @@ HOSTILE = "x\n::error file=x::pwned \x1b[31mred ##[error]legacy \u2028sep \x9bC1
 DM102_VM = {"name": HOSTILE, "memory": {"dynamic": True, "startup": 1024, "minimum": 2048, "maximum": 4096}}
 
 
+RSS_WRAPPER = Path(__file__).with_name("rss_wrapper.py")
+
+
 @dataclass
 class Run:
     code: int
@@ -45,9 +48,10 @@ class Run:
 
 def run_dmlint(*args, cwd=None, timeout=HANG_TIMEOUT_S, prefix=(), stdin=subprocess.DEVNULL, env=None) -> Run:
     """`python -m dmlint ARGS` in a child process; its own peak RSS and CPU time from wait4."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([*prefix, sys.executable, "-m", "dmlint", *map(os.fsdecode, args)], cwd=cwd, stdout=out,
-                                stderr=err, stdin=stdin, env=env or os.environ)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.TemporaryDirectory() as rss_dir:
+        rss_file = os.path.join(rss_dir, "rss")
+        proc = subprocess.Popen([*prefix, sys.executable, str(RSS_WRAPPER), rss_file, *map(os.fsdecode, args)], cwd=cwd,
+                                stdout=out, stderr=err, stdin=stdin, env=env or os.environ)
         timer = threading.Timer(timeout, proc.kill)
         timer.start()
         try:
@@ -57,8 +61,13 @@ def run_dmlint(*args, cwd=None, timeout=HANG_TIMEOUT_S, prefix=(), stdin=subproc
         proc.returncode = code = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
+        try:  # the child's own peak (VmHWM); ru_maxrss would count this pytest process's pages
+            with open(rss_file, encoding="ascii") as fh:
+                rss_mb = float(fh.read())
+        except (OSError, ValueError):
+            rss_mb = usage.ru_maxrss / 1024
         run = Run(code, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"),
-                  usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
+                  rss_mb, usage.ru_utime + usage.ru_stime)
     if code == -9:
         pytest.fail(f"dmlint {' '.join(map(os.fsdecode, args))} hung (killed after {timeout} s)")
     assert run.rss_mb <= MAX_RSS_MB, f"peak RSS {run.rss_mb:.0f} MB"
