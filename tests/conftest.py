@@ -51,8 +51,8 @@ def shared_path(*parts) -> Path:
     with DMLINT_REQUIRE_SHARED=1 (.ci/run sets it) a missing file fails the test instead."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        reason = (f"{'/'.join(parts)} is missing: this test needs the real samples in {SHARED} "
-                  "(../shared beside the repository, or DMLINT_SHARED_DIR)")
+        reason = (f"{'/'.join(parts)} is missing: this test needs {SHARED} "
+                  "(../shared beside the repository with the real samples, or DMLINT_SHARED_DIR)")
         if os.environ.get("DMLINT_REQUIRE_SHARED") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
