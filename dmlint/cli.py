@@ -150,6 +150,7 @@ def check(paths, fmt, output, select, ignore, fail_on, hyperv_version, exclude, 
         except bl.BaselineError as exc:
             raise UsageError(str(exc)) from None
     result, registry = _common_run(paths, settings, cfg_path, select=select, ignore=ignore, hyperv_version=hyperv_version, exclude=exclude, rules_dirs=rules_dirs, jobs=jobs, stdin_filename=stdin_filename, git_base=base)
+    _unrecognised_notes(result)
     if write_baseline_path:
         try:
             count = bl.write(result.findings, write_baseline_path)
@@ -176,6 +177,15 @@ def check(paths, fmt, output, select, ignore, fail_on, hyperv_version, exclude, 
         click.echo(text, nl=False)
     failed = any(f.severity >= threshold for f in findings)
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+def _unrecognised_notes(result) -> None:
+    """A file named on the command line that holds no dmlint input is said so (on stderr)."""
+    from dmlint.wording import printable
+
+    for display, fmt in result.unrecognised:
+        why = " (no top-level vm:, vms: or hosts: with name/memory entries)" if fmt == "yaml" else " (no VM configuration in it)"
+        click.echo(f"note: {printable(display)}: not dmlint input{why}: not checked", err=True)
 
 
 def _baseline_note(matched: int, stale: int, path: str) -> str:

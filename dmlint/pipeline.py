@@ -78,6 +78,7 @@ class RunResult:
     hosts: list = field(default_factory=list)
     parsed: list = field(default_factory=list)  # (Candidate, ParseResult)
     context: "Context | None" = None  # what the rules saw: its fleet pass is reused by `dmlint fleet`
+    unrecognised: list = field(default_factory=list)  # (display, format) of files named explicitly that are not dmlint input
 
 
 def _finding(rule: Rule, message: str, location: Location, vm=None, host=None, field=None) -> Finding:
@@ -171,8 +172,11 @@ def run(candidates: list[Candidate], registry: Registry, selected: set[str], opt
     parsed = parse_all(candidates, jobs)
     vms, hosts, problems = [], [], []
     files = 0
+    unrecognised = []
     for cand, result in parsed:
         if not result.ours and not result.problems:
+            if cand.explicit:
+                unrecognised.append((cand.display, cand.fmt))
             continue
         files += 1
         problems.extend(result.problems)
@@ -188,4 +192,4 @@ def run(candidates: list[Candidate], registry: Registry, selected: set[str], opt
     findings = check_records(vms, hosts, registry, selected, options, problems, ctx=ctx)
     findings = suppress.apply(findings, parsed, per_file_ignores or {})
     findings.sort(key=Finding.sort_key)
-    return RunResult(findings, files, vms, hosts, parsed, ctx)
+    return RunResult(findings, files, vms, hosts, parsed, ctx, unrecognised)

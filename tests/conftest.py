@@ -26,7 +26,7 @@ def check_json(*paths, extra=()):
     """`dmlint check --format json PATHS` -> (exit code, list of findings)."""
     result = run_cli("check", "--format", "json", *extra, *paths)
     assert result.exit_code in (0, 1), result.output
-    return result.exit_code, json.loads(result.output)
+    return result.exit_code, json.loads(result.stdout)
 
 
 @pytest.fixture

@@ -1,0 +1,125 @@
+"""Issue 9, "bugs to fix first": what a new user hits on a small infrastructure repository.
+Each test failed before its fix."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dmlint.readers.yaml_reader import read
+
+from conftest import check_json, run_cli
+
+VM = "name: a\n  memory:\n    startup: 1GB\n"
+
+
+# ---- bug 3: a typo in a top-level key ----------------------------------------------------
+
+
+def test_top_level_key_typos_are_dm002_with_did_you_mean(write):
+    cases = {
+        "vmss.yaml": ("vmss:\n  - name: a\n    memory: {startup: 1GB}\n", "'vmss' (did you mean 'vms'?)"),
+        "upper.yaml": ("VM:\n  " + VM, "'VM' (did you mean 'vm'?)"),
+        "title.yaml": ("Vms:\n  - name: a\n    memory: {startup: 1GB}\n", "'Vms' (did you mean 'vms'?)"),
+        "host.yaml": ("host:\n  - name: hv-01\n    memory: 256GB\n", "'host' (did you mean 'hosts'?)"),
+    }
+    for name, (text, expected) in cases.items():
+        path = write(name, text)
+        code, findings = check_json(path)
+        assert code == 1, name
+        assert [(f["rule"], f["line"], f["column"]) for f in findings] == [("DM002", 1, 1)], findings
+        assert f"unknown top-level key {expected}" in findings[0]["message"]
+
+
+def test_top_level_typo_beside_a_valid_key_suggests_ignoring_case(write):
+    path = write("both.yaml", "vm:\n  " + VM + "HOSTS:\n  - name: hv\n    memory: 64GB\n")
+    _, findings = check_json(path)
+    assert [f["message"] for f in findings] == ["unknown key 'HOSTS' in document (did you mean 'hosts'?)"]
+
+
+def test_unrelated_yaml_with_similar_keys_stays_skipped(write):
+    # record-shaped content is what makes a near-miss a typo; `posts:` of a blog or `vm` settings are not
+    path = write("blog.yaml", "posts:\n  - title: hello\nvmx:\n  cpus: 2\n")
+    result = run_cli("check", path.parent)
+    assert result.exit_code == 0 and "All checks passed (0 files)." in result.output
+
+
+def test_explicit_file_that_is_not_dmlint_input_is_said_so(write):
+    path = write("values.yaml", "replicaCount: 2\nimage: nginx\n")
+    result = run_cli("check", path)
+    assert result.exit_code == 0
+    assert f"note: {path.as_posix()}: not dmlint input" in result.stderr
+    # walked directories stay quiet: infrastructure repositories are full of other YAML
+    assert "note:" not in run_cli("check", path.parent).stderr
+
+
+# ---- bug 4: Ansible inventories, and no Python reprs -------------------------------------
+
+
+ANSIBLE = [
+    "hosts:\n  web1.example.com:\n    ansible_host: 10.0.0.1\n  web2.example.com:\n",
+    "all:\n  hosts:\n    web1.example.com:\n  children:\n    db:\n      hosts:\n        db1:\n",
+    "hosts: [db1.example.com:5432, db2.example.com:5432]\n",
+    "- hosts: webservers\n  tasks:\n    - name: ping\n      ping:\n",
+]
+
+
+def test_ansible_inventories_and_plays_are_not_dmlint_input(write):
+    for i, text in enumerate(ANSIBLE):
+        result = read(text.encode(), "inventory.yaml")
+        assert (result.ours, result.problems) == (False, []), text
+        path = write(f"inv{i}.yaml", text)
+        code, findings = check_json(path.parent)
+        assert (code, findings) == (0, []), text
+
+
+def test_dmlint_hosts_are_recognised_by_shape():
+    assert read(b"hosts:\n  - name: hv-01\n    memory: 256GB\n", "h.yaml").hosts[0].memory == 262144
+    assert read(b"hosts: []\n", "h.yaml").ours
+    # a host written as a mapping instead of a list item is dmlint's, and said wrong in YAML terms
+    result = read(b"hosts:\n  name: hv-01\n  memory: 256GB\n", "h.yaml")
+    assert result.ours and [p.message for p in result.problems] == ["hosts: a mapping is not a list"]
+
+
+REPR = re.compile(r"\{'|\['|: \[\d|\{\d|\bNone\b|\bTrue\b|\bFalse\b")
+_values = st.one_of(
+    st.integers(-10, 10**6), st.sampled_from(["4GB", "x", ""]), st.booleans(), st.none(),
+    st.lists(st.integers(0, 9), max_size=3), st.dictionaries(st.sampled_from(["a", "b"]), st.integers(0, 9), max_size=2),
+)
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["startup", "minimum", "buffer", "weight", "dynamic", "sizee"]), _values, max_size=5),
+       st.dictionaries(st.sampled_from(["name", "generation", "state", "clustered", "host", "hyperv_version"]), _values, max_size=5),
+       st.sampled_from(["vm", "vms", "hosts"]))
+def test_no_message_carries_a_python_repr(memory, top, key):
+    entry = dict(top, memory=memory) if key != "hosts" else dict(top, memory=memory.get("startup", "4GB"))
+    doc = {key: [entry] if key != "vm" else entry}
+    result = read(yaml.safe_dump(doc).encode(), "r.yaml")
+    for p in result.problems:
+        assert not REPR.search(p.message), (p.message, doc)
+
+
+def test_wrong_types_are_named_in_yaml_terms(write):
+    path = write("t.yaml", "vm:\n  name: a\n  clustered: null\n  memory:\n    startup: [1]\n    buffer: {a: 1}\n")
+    _, findings = check_json(path)
+    assert sorted(f["message"] for f in findings) == [
+        "vm.clustered: null is not true or false",
+        "vm.memory.buffer: a mapping is not a number or text",
+        "vm.memory.startup: a list is not a number or text",
+    ]
+
+
+# ---- bug 7: DM002 in a VM entry names the VM ---------------------------------------------
+
+
+def test_dm002_in_a_vm_entry_carries_the_vm_name(write):
+    path = write("v.yaml", "vms:\n  - name: a\n    memory: {startup: 1GB}\n  - name: sql-01\n    memroy: {startup: 1GB}\n")
+    _, findings = check_json(path)
+    assert {(f["vm"], f["message"]) for f in findings} == {
+        ("sql-01", "unknown key 'memroy' in vms[1] (did you mean 'memory'?)"),
+        ("sql-01", "vms[1] lacks the required key: 'memory'"),
+    }
