@@ -13,7 +13,7 @@ from dmlint.discover import Candidate
 from dmlint.engine import Registry, Rule
 from dmlint.model import Finding, Location, Problem, Severity
 from dmlint.readers import read_file
-from dmlint import suppress
+from dmlint import plausible, suppress
 
 
 @dataclass
@@ -189,6 +189,7 @@ def run(candidates: list[Candidate], registry: Registry, selected: set[str], opt
     vms = _drop_packer_shadows(vms)
     problems.extend(_duplicates(vms, hosts))
     ctx = Context(options, vms, hosts)
+    problems.extend(plausible.check(vms, hosts, ctx.limits))
     findings = check_records(vms, hosts, registry, selected, options, problems, ctx=ctx)
     findings = suppress.apply(findings, parsed, per_file_ignores or {})
     findings.sort(key=Finding.sort_key)

@@ -41,9 +41,9 @@ def _check_plausible(mb: int, raw) -> int:
     if mb <= 0:
         raise UnitError(f"size {show_value(raw)} is zero: a memory size must be at least 1 MB")
     if mb > IMPLAUSIBLE_MB:
-        hint = ""
-        if mb % (1024 * 1024) == 0:
-            hint = f"; if it is a byte count, that is {mb // (1024 * 1024)} MB"
+        from dmlint.plausible import byte_count_hint
+
+        hint = byte_count_hint(mb)
         raise UnitError(f"size {show_value(raw)} is implausible: {mb} MB is more than any Hyper-V host holds{hint}")
     return mb
 

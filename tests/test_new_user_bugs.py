@@ -123,3 +123,74 @@ def test_dm002_in_a_vm_entry_carries_the_vm_name(write):
         ("sql-01", "unknown key 'memroy' in vms[1] (did you mean 'memory'?)"),
         ("sql-01", "vms[1] lacks the required key: 'memory'"),
     }
+
+
+# ---- bug 5: byte counts at the boundary, host memory sanity -------------------------------
+
+
+def test_byte_counts_get_the_byte_count_hint(write):
+    for raw, mb in ((4294967296, 4096), (2147483648, 2048), ("1073741824", 1024), ("536870912MB", 512)):
+        path = write("b.yaml", f"vm:\n  name: b\n  memory:\n    startup: {raw}\n")
+        _, findings = check_json(path)
+        assert [f["rule"] for f in findings] == ["DM003"], (raw, findings)
+        assert findings[0]["message"].endswith(f"; if it is a byte count, that is {mb} MB"), findings[0]["message"]
+        assert findings[0]["line"] == 4 and findings[0]["vm"] == "b"
+
+
+def test_byte_count_maximum_is_one_finding_not_a_cascade(write):
+    path = write("m.yaml", "vm:\n  name: m\n  guest_os: win2k19\n  memory:\n    dynamic: true\n    startup: 4GB\n    minimum: 1GB\n    maximum: 8589934592\n")
+    _, findings = check_json(path)
+    assert [(f["rule"], f["line"]) for f in findings] == [("DM003", 8)], findings
+    assert "that is 8192 MB" in findings[0]["message"]
+
+
+def test_sizes_written_with_a_large_unit_stay_dm104(write):
+    path = write("l.yaml", "vm:\n  name: l\n  memory:\n    startup: 250TB\n")
+    _, findings = check_json(path)
+    assert [f["rule"] for f in findings] == ["DM104"]
+
+
+HOST_64 = """\
+hosts:
+  - name: hv-01
+    memory: 64
+vms:
+  - name: web-01
+    host: hv-01
+    memory: {startup: 4GB}
+  - name: web-02
+    host: hv-01
+    memory: {startup: 8GB}
+"""
+
+
+def test_host_memory_in_mb_by_mistake_is_one_dm003(write):
+    path = write("h.yaml", HOST_64)
+    code, findings = check_json(path)
+    assert code == 1
+    assert [(f["rule"], f["line"], f["column"]) for f in findings] == [("DM003", 3, 13)], findings
+    message = findings[0]["message"]
+    assert message.startswith("host memory 64 MB is implausible for a Hyper-V host (it needs at least 4096 MB); did you mean 64GB?")
+    assert "usable" not in message
+
+
+def test_host_memory_hint_follows_what_was_written(write):
+    def message(memory):
+        _, findings = check_json(write("h.yaml", f"hosts:\n  - name: hv\n    memory: {memory}\n"))
+        (f,) = findings
+        return f["message"]
+
+    assert "did you mean 2TB?" in message("2")
+    assert "did you mean 128GB?" in message("128MB")
+    assert "2GB (2048 MB) is implausible" in message("2GB") and "did you mean" not in message("2GB")
+    assert check_json(write("ok.yaml", "hosts:\n  - name: hv\n    memory: 4GB\n")) == (0, [])
+
+
+def test_host_floor_is_data_with_its_source():
+    from dmlint.engine import builtin_rules_dir
+    from dmlint.plausible import host_minimum_mb
+
+    data = yaml.safe_load((builtin_rules_dir() / "data" / "hyperv_host.yaml").read_text())
+    fact = data["host_minimum_memory_mb"]
+    assert host_minimum_mb() == fact["value"] == 4096
+    assert fact["source"].startswith("https://learn.microsoft.com/") and "system-requirements" in fact["source"]

@@ -263,6 +263,8 @@ def _build_vm(entry, path: tuple, conv: _Converter, display: str, problems: list
             where[attr] = loc
             try:
                 setattr(vm, attr, parse(memory[key]))
+                if isinstance(memory[key], str):
+                    vm.written[attr] = memory[key]
             except UnitError as exc:
                 problems.append(Problem("DM003", f"{attr}: {exc}", loc, vm=name))
     return vm
@@ -287,6 +289,8 @@ def _build_host(entry, path: tuple, conv: _Converter, display: str, problems: li
             host.where[key] = loc
             try:
                 setattr(host, key, parse_size(entry[key]))
+                if isinstance(entry[key], str):
+                    host.written[key] = entry[key]
             except UnitError as exc:
                 problems.append(Problem("DM003", f"host {key}: {exc}", loc))
     return host
