@@ -51,7 +51,7 @@ def _use_color(no_color: bool, stream) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
-def _common_run(paths, settings, cfg_path, *, select, ignore, hyperv_version, exclude, rules_dirs, jobs, stdin_filename=None, git_base=None):
+def _common_run(paths, settings, cfg_path, *, select, ignore, hyperv_version, exclude, rules_dirs, jobs, stdin_filename=None, git_base=None, project_context=False):
     """Shared by check, show and fleet: config + options -> RunResult."""
     from dmlint.discover import Candidate, discover, format_of
     from dmlint.engine import RuleLoadError
@@ -96,6 +96,11 @@ def _common_run(paths, settings, cfg_path, *, select, ignore, hyperv_version, ex
             options.base = records_at(git_base, candidates)
         except GitBaseError as exc:
             raise UsageError(str(exc)) from None
+    context = []
+    if project_context and any(c.explicit for c in candidates):  # pre-commit names only changed files
+        from dmlint.project import context_candidates, project_root
+
+        context = context_candidates(candidates, project_root(cfg_path), excludes)
     try:
         result = run(
             candidates,
@@ -105,6 +110,7 @@ def _common_run(paths, settings, cfg_path, *, select, ignore, hyperv_version, ex
             jobs=jobs or settings.get("jobs", 1),
             per_file_ignores=settings.get("per-file-ignores", {}),
             mappings=settings.get("mappings"),
+            context=context,
         )
     finally:
         if tmp:
@@ -149,7 +155,7 @@ def check(paths, fmt, output, select, ignore, fail_on, hyperv_version, exclude, 
             known = bl.load(baseline_path)
         except bl.BaselineError as exc:
             raise UsageError(str(exc)) from None
-    result, registry = _common_run(paths, settings, cfg_path, select=select, ignore=ignore, hyperv_version=hyperv_version, exclude=exclude, rules_dirs=rules_dirs, jobs=jobs, stdin_filename=stdin_filename, git_base=base)
+    result, registry = _common_run(paths, settings, cfg_path, select=select, ignore=ignore, hyperv_version=hyperv_version, exclude=exclude, rules_dirs=rules_dirs, jobs=jobs, stdin_filename=stdin_filename, git_base=base, project_context=True)
     _unrecognised_notes(result)
     if write_baseline_path:
         try:

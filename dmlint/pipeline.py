@@ -168,7 +168,9 @@ def _duplicates(vms, hosts) -> list[Problem]:
     return problems
 
 
-def run(candidates: list[Candidate], registry: Registry, selected: set[str], options: Options, jobs: int = 1, per_file_ignores=None, mappings=None) -> RunResult:
+def run(candidates: list[Candidate], registry: Registry, selected: set[str], options: Options, jobs: int = 1, per_file_ignores=None, mappings=None, context=()) -> RunResult:
+    """`context`: the project's other files (dmlint.project) when files are named: their hosts
+    and placed VMs take part in the fleet pass; nothing is reported on them."""
     parsed = parse_all(candidates, jobs)
     vms, hosts, problems = [], [], []
     files = 0
@@ -182,15 +184,28 @@ def run(candidates: list[Candidate], registry: Registry, selected: set[str], opt
         problems.extend(result.problems)
         vms.extend(result.vms)
         hosts.extend(result.hosts)
+    all_vms, all_hosts, context_paths = vms, hosts, set()
+    if context:
+        from dmlint.project import gather
+
+        by_mapping = any(isinstance(m, dict) and m.get("host") for m in mappings or ())
+        more_vms, more_hosts = gather(context, vms, hosts, by_mapping)
+        context_paths = {c.display for c in context}
+        # in path order, as a directory run reads them: a duplicate is reported where it would be
+        all_vms = sorted(vms + more_vms, key=lambda r: r.source.path)
+        all_hosts = sorted(hosts + more_hosts, key=lambda r: r.source.path)
     if mappings:
         from dmlint.exports import apply_mappings
 
-        apply_mappings(vms, mappings)
-    vms = _drop_packer_shadows(vms)
-    problems.extend(_duplicates(vms, hosts))
-    ctx = Context(options, vms, hosts)
-    problems.extend(plausible.check(vms, hosts, ctx.limits))
-    findings = check_records(vms, hosts, registry, selected, options, problems, ctx=ctx)
+        apply_mappings(all_vms, mappings)
+    all_vms = _drop_packer_shadows(all_vms)
+    vms = [vm for vm in all_vms if vm.source.path not in context_paths] if context else all_vms
+    problems.extend(_duplicates(all_vms, all_hosts))
+    ctx = Context(options, all_vms, all_hosts)
+    problems.extend(plausible.check(all_vms, all_hosts, ctx.limits))
+    findings = check_records(vms, all_hosts, registry, selected, options, problems, ctx=ctx)
+    if context_paths:  # findings stay on the files the user named
+        findings = [f for f in findings if f.location.path not in context_paths]
     findings = suppress.apply(findings, parsed, per_file_ignores or {})
     findings.sort(key=Finding.sort_key)
     return RunResult(findings, files, vms, hosts, parsed, ctx, unrecognised)
