@@ -1,5 +1,6 @@
 """What it does
-    With `--base GITREF`, compares each running VM with its record at that revision and
+    With `--base GITREF`, compares each running VM with its record at that revision (found
+    by VM name anywhere in the tree, so a renamed or moved file still compares) and
     reports a memory change Hyper-V cannot apply while the VM runs: switching Dynamic Memory
     on or off, raising the minimum, lowering the maximum, or changing startup memory while
     Dynamic Memory is on.
