@@ -61,12 +61,15 @@ def _common_run(paths, settings, cfg_path, *, select, ignore, hyperv_version, ex
     base = cfg_path.parent if cfg_path else Path.cwd()
     rule_dirs = [str((base / d).resolve()) for d in settings.get("rules", [])] + list(rules_dirs)
     registry = _load_registry(rule_dirs)
-    select = _split(select) or settings.get("select", [])
-    ignore = _split(ignore) + list(settings.get("ignore", []))
+    cli_select, cli_ignore = _split(select), _split(ignore)
     try:
-        registry.check_selectors(list(select) + list(ignore))
+        registry.check_selectors(cli_select + cli_ignore)
+        for key in ("select", "ignore"):  # a bad selector in the file is blamed on the file
+            registry.check_selectors(list(settings.get(key, [])), f"{cfg_path}: {key}")
     except RuleLoadError as exc:
         raise UsageError(str(exc)) from None
+    select = cli_select or settings.get("select", [])
+    ignore = cli_ignore + list(settings.get("ignore", []))
     selected = registry.selected(select, ignore)
     version_raw = hyperv_version or settings.get("hyperv-version")
     version = normalise_version(version_raw) if version_raw else None
@@ -236,7 +239,12 @@ def explain(rule_id, rules_dirs):
     rule = registry.get(rule_id)
     if rule is None:
         raise UsageError(f"no rule {rule_id!r} (see `dmlint rules`)")
-    click.echo(f"{rule.id} {rule.name} ({rule.severity})\n\n{rule.summary}\n\n{rule.doc}\n\nSource: {rule.source}")
+    text = f"{rule.id} {rule.name} ({rule.severity})\n\n{rule.summary}\n\n{rule.doc}"
+    if rule.source and rule.source not in rule.doc:  # once: most docstrings' Source section names it
+        headings = [line for line in rule.doc.rstrip().splitlines() if line and not line[0].isspace()]
+        ends_with_source = bool(headings) and headings[-1].strip() == "Source"
+        text += f"\n    {rule.source}" if ends_with_source else f"\n\nSource: {rule.source}"
+    click.echo(text)
 
 
 @cli.command()
@@ -259,7 +267,7 @@ def show(paths, fmt, config_path, exclude):
 
     settings, cfg_path = _settings(config_path)
     result, _ = _common_run(paths, settings, cfg_path, select=("DM0",), ignore=(), hyperv_version=None, exclude=exclude, rules_dirs=(), jobs=None)
-    click.echo(render_records(result.vms, result.hosts, fmt), nl=False)
+    click.echo(render_records(result.vms, result.hosts, fmt, version_of=result.context.hyperv_version), nl=False)
     for f in result.findings:
         from dmlint.report.text import where
 
@@ -280,18 +288,19 @@ def fleet(paths, fmt, html_path, fail_on, ignore, exclude, config_path):
     from dmlint.model import Severity
 
     settings, cfg_path = _settings(config_path)
-    result, _ = _common_run(paths, settings, cfg_path, select=("DM0", "DM3"), ignore=ignore, hyperv_version=None,
-                            exclude=exclude, rules_dirs=(), jobs=None)
+    result, registry = _common_run(paths, settings, cfg_path, select=("DM0", "DM3"), ignore=ignore, hyperv_version=None,
+                                   exclude=exclude, rules_dirs=(), jobs=None)
     fleet_result = result.context.fleet  # the pass the run already made: no second parse, no second pass
     findings = result.findings
+    fleet_ids = {r.id for r in registry.all() if r.scope == "fleet"}
     if html_path:
         from dmlint.fleet.html import render
 
         try:
-            Path(html_path).write_text(render(fleet_result, [f for f in findings if f.rule.startswith("DM3")]), encoding="utf-8")
+            Path(html_path).write_text(render(fleet_result, [f for f in findings if f.rule in fleet_ids]), encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"cannot write {html_path}: {exc.strerror}") from None
-    text = render_json(fleet_result, findings) if fmt == "json" else render_text(fleet_result, findings)
+    text = render_json(fleet_result, findings) if fmt == "json" else render_text(fleet_result, findings, fleet_ids)
     click.echo(text, nl=False)
     threshold = Severity.parse(fail_on or settings.get("fail-on", "error"))
     sys.exit(EXIT_FINDINGS if any(f.severity >= threshold for f in findings) else EXIT_OK)

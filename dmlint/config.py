@@ -64,9 +64,9 @@ def validate(data: dict, origin: str) -> None:
         schema = json.load(fh)
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
-        err = errors[0]
-        where = ".".join(str(p) for p in err.absolute_path) or "top level"
-        raise ConfigError(f"{origin}: {where}: {err.message}")
+        from dmlint.wording import schema_error
+
+        raise ConfigError("\n".join(f"{origin}: {schema_error(err)}" for err in errors[:10]))
 
 
 def find(start: Path | None = None) -> Path | None:

@@ -46,8 +46,8 @@ def test_running_vm_changes_are_reported_against_the_base(repo):
     c.write_text(c.read_text().replace("dynamic: true", "dynamic: false"))
     (repo / "vms" / "new.yaml").write_text(OLD.format(name="new", state="running", dyn="true"))
     assert _dm401("--base", "HEAD", "vms") == [
-        ("a", 7, "minimum raised from 1024 MB to 2048 MB: a running VM's minimum can only be lowered"),
-        ("a", 8, "maximum lowered from 16384 MB to 8192 MB: a running VM's maximum can only be raised"),
+        ("a", 7, "minimum raised from 1GB (1024 MB) to 2GB (2048 MB): a running VM's minimum can only be lowered"),
+        ("a", 8, "maximum lowered from 16GB (16384 MB) to 8GB (8192 MB): a running VM's maximum can only be raised"),
         ("c", 5, "dynamic memory switched off: Hyper-V cannot switch it while the VM runs"),
     ]
 
@@ -79,7 +79,7 @@ def test_a_renamed_or_moved_file_keeps_its_dm401_findings(repo):
     (repo / "infra" / "prod" / "c.yaml").write_text(text)  # moved to another directory
     assert _dm401("--base", "HEAD", "vms", "infra") == [
         ("c", 5, "dynamic memory switched off: Hyper-V cannot switch it while the VM runs"),
-        ("a", 7, "minimum raised from 1024 MB to 2048 MB: a running VM's minimum can only be lowered"),
+        ("a", 7, "minimum raised from 1GB (1024 MB) to 2GB (2048 MB): a running VM's minimum can only be lowered"),
     ]
     # named alone, as pre-commit does after `git mv`
     assert [f[0] for f in _dm401("--base", "HEAD", "vms/sql-a.yaml")] == ["a"]
@@ -94,7 +94,7 @@ def test_a_vm_moved_into_a_file_with_others_is_found_by_name(repo):
     (repo / "vms" / "all.yaml").write_text(both)
     found = _dm401("--base", "HEAD", "vms")
     assert [vm for vm, _, _ in found] == ["a"], found  # b is off: fine
-    assert "minimum raised from 1024 MB to 3072 MB" in found[0][2]
+    assert "minimum raised from 1GB (1024 MB) to 3GB (3072 MB)" in found[0][2]
 
 
 def test_the_rest_of_the_tree_is_fetched_once_and_parsed_only_where_the_name_is(repo, monkeypatch):

@@ -194,3 +194,78 @@ def test_host_floor_is_data_with_its_source():
     fact = data["host_minimum_memory_mb"]
     assert host_minimum_mb() == fact["value"] == 4096
     assert fact["source"].startswith("https://learn.microsoft.com/") and "system-requirements" in fact["source"]
+
+
+# ---- bug 7: the small ones ---------------------------------------------------------------
+
+
+def test_explain_prints_the_source_once():
+    for rule in ("DM102", "DM001", "DM306"):
+        text = run_cli("explain", rule).output
+        from dmlint.engine import Registry
+
+        source = Registry.load().get(rule).source
+        assert text.count(source) == 1, (rule, text)
+        assert text.count("\nSource") == 1
+
+
+def test_fleet_summary_counts_fleet_findings_only(write, tmp_path):
+    path = write("f.yaml", "hosts:\n  - name: hv\n    memory: 64GB\nvm:\n  name: a\n  host: hv\n  memory:\n    startup: 4 gigs\n")
+    html = tmp_path / "f.html"
+    result = run_cli("fleet", "--html", html, path)
+    assert "DM003" in result.stdout  # the input finding is still listed
+    assert result.stdout.rstrip().splitlines()[-1] == "1 hosts, 0 fleet findings (0 errors); 1 input finding."
+    assert "DM003" not in html.read_text()
+
+
+def test_config_errors_name_the_file_and_say_did_you_mean(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[tool.dmlint]\nselct = ["DM1"]\nfail-on = "eror"\nhyperv-version = 2019\n')
+    result = run_cli("check", ".")
+    assert result.exit_code == 2
+    lines = [line.removeprefix("Error: ") for line in result.stderr.strip().splitlines()]
+    cfg = str(tmp_path / "pyproject.toml")
+    assert sorted(lines) == [
+        f"{cfg}: fail-on: 'eror' is not one of error, warning, info (did you mean 'error'?)",
+        f"{cfg}: hyperv-version: 2019 is not one of 2012, 2012r2, 2016, 2019, 2022, 2025 (write it as text: \"2019\")",
+        f"{cfg}: unknown option 'selct' (did you mean 'select'?)",
+    ]
+    assert "Additional properties" not in result.stderr and "was unexpected" not in result.stderr
+
+
+def test_bad_selector_in_the_config_is_blamed_on_the_config(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[tool.dmlint]\nselect = ["DM9"]\n')
+    (tmp_path / "a.yaml").write_text("vm:\n  " + VM)
+    result = run_cli("check", "a.yaml")
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'pyproject.toml'}: select: 'DM9' matches no rule" in result.stderr
+    assert "--select" not in result.stderr
+    typo = run_cli("check", "--select", "minimun-above-startup", "a.yaml")
+    assert typo.exit_code == 2 and "--select/--ignore: 'minimun-above-startup' matches no rule (did you mean 'minimum-above-startup'?)" in typo.stderr
+
+
+def test_messages_echo_what_the_user_wrote_then_mb(write):
+    path = write("e.yaml", "vm:\n  name: e\n  memory:\n    dynamic: true\n    startup: 4GB\n    minimum: 8GB\n    maximum: 16384\n")
+    _, findings = check_json(path)
+    assert [f["message"] for f in findings if f["rule"] == "DM102"] == ["minimum 8GB (8192 MB) is above startup 4GB (4096 MB)"]
+    bare = write("b.yaml", "vm:\n  name: b\n  memory:\n    dynamic: true\n    startup: 4096\n    minimum: 8192MB\n")
+    _, findings = check_json(bare)
+    assert [f["message"] for f in findings if f["rule"] == "DM102"] == ["minimum 8192 MB is above startup 4096 MB"]
+
+
+def test_records_without_user_text_keep_mb_only():
+    from dmlint.model import VM, Location
+
+    vm = VM(name="x", source=Location("x.vmcx"), fmt="vmcx", startup=8192)
+    assert vm.size("startup") == "8192 MB"
+    vm.written["startup"] = "8 GiB"
+    assert vm.size("startup") == "8 GiB (8192 MB)"
+
+
+def test_show_gives_the_hyperv_version_the_rules_use(write, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".dmlint.yaml").write_text('hyperv-version: "2019"\n')
+    write("s.yaml", "vms:\n  - " + VM.replace("\n  ", "\n    ") + "  - name: own\n    hyperv_version: '2022'\n    memory: {startup: 1GB}\n")
+    rows = {r["name"]: r["hyperv_version"] for r in __import__("json").loads(run_cli("show", "--format", "json", "s.yaml").stdout)["vms"]}
+    assert rows == {"a": "2019", "own": "2022"}

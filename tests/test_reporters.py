@@ -31,7 +31,7 @@ vm:
     startup: 1GB
     minimum: 2GB
 """
-DM102_MESSAGE = "minimum 2048 MB is above startup 1024 MB"
+DM102_MESSAGE = "minimum 2GB (2048 MB) is above startup 1GB (1024 MB)"
 
 CLEAN_YAML = """\
 vm:
@@ -226,7 +226,7 @@ def test_junit_from_cli_is_valid_with_one_failing_testcase_per_finding(project, 
     assert len(cases) == 2
     fails = [c.find("failure") for c in cases]
     assert [f.get("type") for f in fails] == ["DM102", "DM102"]
-    assert [f.get("message") for f in fails] == [DM102_MESSAGE, "minimum 3072 MB is above startup 1024 MB"]
+    assert [f.get("message") for f in fails] == [DM102_MESSAGE, "minimum 3GB (3072 MB) is above startup 1GB (1024 MB)"]
     assert all(c.get("classname") == "vms/a.yaml" for c in cases)
     assert "[ju-a]" in cases[0].get("name") and "vms/a.yaml:3" in cases[0].get("name")
 

@@ -28,14 +28,14 @@ FIRES = [
     (
         "dm201_fires.yaml",
         "DM201",
-        [(6, "startup 1024 MB is below the 2048 MB Windows Server 2019 (Desktop Experience) needs to install; "
+        [(6, "startup 1GB (1024 MB) is below the 2048 MB Windows Server 2019 (Desktop Experience) needs to install; "
              "setup and upgrades run with startup memory only, even with dynamic memory on "
              "(for Server Core, 512 MB, name the guest OS win2k19-core)")],
     ),
     (
         "dm201_fires_linux.yaml",
         "DM201",
-        [(5, "startup 1024 MB is below the 1536 MB Red Hat Enterprise Linux 9 needs to install; "
+        [(5, "startup 1GB (1024 MB) is below the 1536 MB Red Hat Enterprise Linux 9 needs to install; "
              "setup and upgrades run with startup memory only, even with dynamic memory on")],
     ),
     (
@@ -59,12 +59,12 @@ FIRES = [
     (
         "dm203_fires.yaml",
         "DM203",
-        [(5, "startup 32768 MB is above the 16384 MB Windows 7 Home Premium can use")],
+        [(5, "startup 32GB (32768 MB) is above the 16384 MB Windows 7 Home Premium can use")],
     ),
     (
         "dm203_fires_dynamic.yaml",
         "DM203",
-        [(8, "maximum 8192 MB is above the 4096 MB Windows 10 (32-bit) can use")],
+        [(8, "maximum 8GB (8192 MB) is above the 4096 MB Windows 10 (32-bit) can use")],
     ),
     (
         "dm204_fires.yaml",
@@ -77,7 +77,7 @@ FIRES = [
         "DM205",
         [
             (4, "Windows 11 needs a generation 2 VM; this VM is generation 1"),
-            (6, "startup 2048 MB is below the 4096 MB Windows 11 requires in a VM"),
+            (6, "startup 2GB (2048 MB) is below the 4096 MB Windows 11 requires in a VM"),
         ],
     ),
     (
@@ -144,7 +144,7 @@ def test_unknown_guest_silences_the_other_guest_rules(tmp_path):
 def test_dm201_explicit_option_gets_no_hint(tmp_path):
     findings = _vm(tmp_path, "vm:\n  name: x\n  guest_os: win2k22-desktop\n  memory:\n    startup: 1GB\n")
     assert _messages(findings, "DM201") == [
-        "startup 1024 MB is below the 2048 MB Windows Server 2022 (Desktop Experience) needs to install; "
+        "startup 1GB (1024 MB) is below the 2048 MB Windows Server 2022 (Desktop Experience) needs to install; "
         "setup and upgrades run with startup memory only, even with dynamic memory on"
     ]
 
@@ -162,7 +162,7 @@ def test_dm201_client_32bit_figure(tmp_path):
     assert _messages(ok, "DM201") == []
     low = _vm(tmp_path, "vm:\n  name: x\n  guest_os: win10\n  memory:\n    startup: 1GB\n")
     assert _messages(low, "DM201") == [
-        "startup 1024 MB is below the 2048 MB Windows 10 needs to install; "
+        "startup 1GB (1024 MB) is below the 2048 MB Windows 10 needs to install; "
         "setup and upgrades run with startup memory only, even with dynamic memory on"
     ]
 
@@ -170,7 +170,7 @@ def test_dm201_client_32bit_figure(tmp_path):
 def test_dm201_defers_to_dm205_for_windows_11(tmp_path):
     findings = _vm(tmp_path, "vm:\n  name: x\n  guest_os: win11\n  memory:\n    startup: 2GB\n")
     assert _messages(findings, "DM201") == []
-    assert _messages(findings, "DM205") == ["startup 2048 MB is below the 4096 MB Windows 11 requires in a VM"]
+    assert _messages(findings, "DM205") == ["startup 2GB (2048 MB) is below the 4096 MB Windows 11 requires in a VM"]
 
 
 def test_dm201_unknown_figure_is_silent(tmp_path):
@@ -179,7 +179,7 @@ def test_dm201_unknown_figure_is_silent(tmp_path):
     assert _messages(findings, "DM201") == []
     desktop = _vm(tmp_path, "vm:\n  name: x\n  guest_os: ubuntu24.04-desktop\n  memory:\n    startup: 1GB\n")
     assert _messages(desktop, "DM201") == [
-        "startup 1024 MB is below the 2048 MB Ubuntu 24.04 (Desktop) needs to install; "
+        "startup 1GB (1024 MB) is below the 2048 MB Ubuntu 24.04 (Desktop) needs to install; "
         "setup and upgrades run with startup memory only, even with dynamic memory on"
     ]
 
@@ -202,7 +202,7 @@ def test_dm202_foundation_2012(tmp_path):
 def test_dm203_dynamic_uses_maximum_static_uses_startup(tmp_path):
     # dynamic: a leftover startup is irrelevant, maximum counts
     dyn = _vm(tmp_path, "vm:\n  name: x\n  guest_os: win2k8r2-standard\n  memory:\n    dynamic: true\n    startup: 4GB\n    minimum: 1GB\n    maximum: 64GB\n")
-    assert _messages(dyn, "DM203") == ["maximum 65536 MB is above the 32768 MB Windows Server 2008 R2 Standard can use"]
+    assert _messages(dyn, "DM203") == ["maximum 64GB (65536 MB) is above the 32768 MB Windows Server 2008 R2 Standard can use"]
     # static: leftover maximum ignored
     static = _vm(tmp_path, "vm:\n  name: x\n  guest_os: win2k8r2-standard\n  memory:\n    startup: 16GB\n    maximum: 1TB\n")
     assert _messages(static, "DM203") == []

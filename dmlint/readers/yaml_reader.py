@@ -17,7 +17,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from dmlint.model import VM, Host, Location, ParseResult, Problem
 from dmlint.units import UnitError, parse_int, parse_percent, parse_size
 from dmlint.versions import normalise_version
-from dmlint.wording import show_value, suggest
+from dmlint.wording import show_value, suggest, type_words
 
 try:  # the C loader is several times faster; the pure-Python one gives the same nodes
     _Loader = yaml.CSafeLoader
@@ -180,9 +180,7 @@ def _schema_problems(doc, conv: _Converter, display: str) -> list[Problem]:
         if err.validator == "required":
             message = f"{where} lacks the required key: {err.message.split(' is a required')[0]}"
         elif err.validator == "type":
-            types = [err.validator_value] if isinstance(err.validator_value, str) else list(err.validator_value)
-            expected = " or ".join(dict.fromkeys(_TYPE_WORDS.get(t, t) for t in types))
-            message = f"{where}: {show_value(err.instance)} is not {expected}"
+            message = f"{where}: {show_value(err.instance)} is not {type_words(err.validator_value)}"
         elif err.validator == "enum":
             choices = ", ".join(dict.fromkeys(str(v) for v in err.validator_value))
             message = f"{where}: {show_value(err.instance)} is not one of {choices}"
@@ -192,10 +190,6 @@ def _schema_problems(doc, conv: _Converter, display: str) -> list[Problem]:
             message = f"{where}: {show_value(err.instance)} does not match the input format ({err.validator})"
         problems.append(Problem("DM002", message, Location(display, line, col), vm=_vm_name(doc, path)))
     return problems
-
-
-# JSON Schema's type names in the user's (YAML) terms
-_TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "text", "integer": "a number", "number": "a number", "boolean": "true or false"}
 
 
 def _vm_name(doc, path: tuple) -> str | None:
