@@ -129,7 +129,7 @@ def cli():
 
 @cli.command()
 @click.argument("paths", nargs=-1)
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "junit", "github", "gitlab"]), default=None, help="Output format (default text).")
+@click.option("--format", "--output-format", "fmt", type=click.Choice(["text", "full", "json", "sarif", "junit", "github", "gitlab"]), default=None, help="Output format (default text; github when GITHUB_ACTIONS=true). full: each finding with its source line and a caret under the value.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None, help="Write the report to FILE.")
 @click.option("--select", multiple=True, help="Rule IDs or prefixes to enable (e.g. DM1,DM201). Default: all.")
 @click.option("--ignore", multiple=True, help="Rule IDs or prefixes to disable.")
@@ -144,7 +144,10 @@ def cli():
 @click.option("--no-color", is_flag=True, help="No colour (also NO_COLOR).")
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), default=None, help="Report only findings not recorded in this baseline FILE.")
 @click.option("--write-baseline", "write_baseline_path", type=click.Path(dir_okay=False), default=None, help="Record the current findings in FILE (a baseline) and exit 0.")
-def check(paths, fmt, output, select, ignore, fail_on, hyperv_version, exclude, config_path, rules_dirs, jobs, stdin_filename, base, no_color, baseline_path, write_baseline_path):
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the run (usage errors still exit 2).")
+@click.option("--quiet", "-q", is_flag=True, help="Print the findings and nothing else: no summary, notes or progress.")
+def check(paths, fmt, output, select, ignore, fail_on, hyperv_version, exclude, config_path, rules_dirs, jobs, stdin_filename, base, no_color, baseline_path, write_baseline_path, statistics, exit_zero, quiet):
     """Check PATHS (files or directories; default .). '-' reads standard input."""
     from dmlint.model import Severity
     from dmlint.report import render
@@ -159,7 +162,8 @@ def check(paths, fmt, output, select, ignore, fail_on, hyperv_version, exclude, 
         except bl.BaselineError as exc:
             raise UsageError(str(exc)) from None
     result, registry = _common_run(paths, settings, cfg_path, select=select, ignore=ignore, hyperv_version=hyperv_version, exclude=exclude, rules_dirs=rules_dirs, jobs=jobs, stdin_filename=stdin_filename, git_base=base, project_context=True)
-    _unrecognised_notes(result)
+    if not quiet:
+        _unrecognised_notes(result)
     if write_baseline_path:
         try:
             count = bl.write(result.findings, write_baseline_path)
@@ -170,22 +174,25 @@ def check(paths, fmt, output, select, ignore, fail_on, hyperv_version, exclude, 
     findings, baselined = result.findings, 0
     if known is not None:
         findings, baselined = bl.filter(findings, known)
-    fmt = fmt or settings.get("format", "text")
+    fmt = fmt or settings.get("format") or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     threshold = Severity.parse(fail_on or settings.get("fail-on", "error"))
     out_stream = sys.stdout
-    color = fmt == "text" and output is None and _use_color(no_color, out_stream)
-    text = render(findings, fmt, color=color, registry=registry, files=result.files)
-    if known is not None and fmt == "text":
-        text += _baseline_note(baselined, len(known) - baselined, baseline_path)
-    if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write {output}: {exc.strerror}") from None
+    color = fmt in ("text", "full") and output is None and _use_color(no_color, out_stream)
+    from dmlint.report import full as human
+
+    if statistics:
+        text = human.statistics(findings, registry)
+    elif fmt == "full":
+        text = human.render(findings, result.parsed, registry, color=color, files=result.files, quiet=quiet)
     else:
-        click.echo(text, nl=False)
+        text = render(findings, fmt, color=color, registry=registry, files=result.files)
+        if fmt == "text":
+            text = human.quiet_text(text, findings) if quiet else text + human.rule_links(findings, registry)
+    if known is not None and fmt in ("text", "full") and not quiet and not statistics:
+        text += _baseline_note(baselined, len(known) - baselined, baseline_path)
+    _emit(text, output)
     failed = any(f.severity >= threshold for f in findings)
-    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+    sys.exit(EXIT_FINDINGS if failed and not exit_zero else EXIT_OK)
 
 
 def _unrecognised_notes(result) -> None:
@@ -208,7 +215,7 @@ def _baseline_note(matched: int, stale: int, path: str) -> str:
 
 
 @cli.command("rules")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", help="Output format (default text).")
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra rule-pack directory.")
 def rules_cmd(fmt, rules_dirs):
     """List every rule: built-in and plugins."""
@@ -256,18 +263,42 @@ def schema(name):
     click.echo((builtin_schemas_dir() / f"{name}.schema.json").read_text(encoding="utf-8"), nl=False)
 
 
+def _like_check(command):
+    """The options `fleet` and `show` share with `check` (same names, same meaning)."""
+    for option in reversed((
+        click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None, help="Write the output to FILE."),
+        click.option("--select", multiple=True, help="Rule IDs or prefixes whose findings to report (as in check)."),
+        click.option("--hyperv-version", default=None, help="Host version assumed where none is given: 2012, 2012r2, 2016, 2019, 2022, 2025."),
+        click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra rule-pack directory (repeatable)."),
+        click.option("--no-color", is_flag=True, help="No colour (also NO_COLOR); this output has none, accepted as in check."),
+    )):
+        command = option(command)
+    return command
+
+
+def _emit(text: str, output) -> None:
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {output}: {exc.strerror}") from None
+    else:
+        click.echo(text, nl=False)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1)
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None)
-@click.option("--exclude", multiple=True)
-def show(paths, fmt, config_path, exclude):
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", help="Output format (default table).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None, help="Configuration file (default: nearest .dmlint.yaml or [tool.dmlint]).")
+@click.option("--exclude", multiple=True, help="Glob of paths not to read (repeatable).")
+@_like_check
+def show(paths, fmt, config_path, exclude, output, select, hyperv_version, rules_dirs, no_color):
     """What dmlint understood: the normalised VM and host records."""
     from dmlint.show import render_records
 
     settings, cfg_path = _settings(config_path)
-    result, _ = _common_run(paths, settings, cfg_path, select=("DM0",), ignore=(), hyperv_version=None, exclude=exclude, rules_dirs=(), jobs=None)
-    click.echo(render_records(result.vms, result.hosts, fmt, version_of=result.context.hyperv_version), nl=False)
+    result, _ = _common_run(paths, settings, cfg_path, select=select or ("DM0",), ignore=(), hyperv_version=hyperv_version, exclude=exclude, rules_dirs=rules_dirs, jobs=None)
+    _emit(render_records(result.vms, result.hosts, fmt, version_of=result.context.hyperv_version), output)
     for f in result.findings:
         from dmlint.report.text import where
 
@@ -282,14 +313,15 @@ def show(paths, fmt, config_path, exclude):
 @click.option("--ignore", multiple=True, help="Fleet rule IDs or prefixes to disable.")
 @click.option("--exclude", multiple=True, help="Glob of paths not to read (repeatable).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None, help="Configuration file.")
-def fleet(paths, fmt, html_path, fail_on, ignore, exclude, config_path):
+@_like_check
+def fleet(paths, fmt, html_path, fail_on, ignore, exclude, config_path, output, select, hyperv_version, rules_dirs, no_color):
     """The fleet pass alone: every host's memory at a glance (usable, Σ minimum, Σ startup, worst restart gap, N+1)."""
     from dmlint.fleet.table import render_json, render_text
     from dmlint.model import Severity
 
     settings, cfg_path = _settings(config_path)
-    result, registry = _common_run(paths, settings, cfg_path, select=("DM0", "DM3"), ignore=ignore, hyperv_version=None,
-                                   exclude=exclude, rules_dirs=(), jobs=None)
+    result, registry = _common_run(paths, settings, cfg_path, select=select or ("DM0", "DM3"), ignore=ignore, hyperv_version=hyperv_version,
+                                   exclude=exclude, rules_dirs=rules_dirs, jobs=None)
     fleet_result = result.context.fleet  # the pass the run already made: no second parse, no second pass
     findings = result.findings
     fleet_ids = {r.id for r in registry.all() if r.scope == "fleet"}
@@ -301,7 +333,7 @@ def fleet(paths, fmt, html_path, fail_on, ignore, exclude, config_path):
         except OSError as exc:
             raise UsageError(f"cannot write {html_path}: {exc.strerror}") from None
     text = render_json(fleet_result, findings) if fmt == "json" else render_text(fleet_result, findings, fleet_ids)
-    click.echo(text, nl=False)
+    _emit(text, output)
     threshold = Severity.parse(fail_on or settings.get("fail-on", "error"))
     sys.exit(EXIT_FINDINGS if any(f.severity >= threshold for f in findings) else EXIT_OK)
 

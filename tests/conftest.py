@@ -29,6 +29,12 @@ def check_json(*paths, extra=()):
     return result.exit_code, json.loads(result.stdout)
 
 
+@pytest.fixture(autouse=True)
+def _not_in_github_actions(monkeypatch):
+    """`check` picks the github format by itself under GitHub Actions; tests choose explicitly."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+
+
 @pytest.fixture
 def write(tmp_path):
     """write("name.yaml", text) -> path of a new file under tmp_path."""
