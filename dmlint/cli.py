@@ -51,7 +51,7 @@ def _use_color(no_color: bool, stream) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
-def _common_run(paths, settings, cfg_path, *, select, ignore, hyperv_version, exclude, rules_dirs, jobs, stdin_filename=None, git_base=None, project_context=False):
+def _common_run(paths, settings, cfg_path, *, select, ignore, hyperv_version, exclude, rules_dirs, jobs, stdin_filename=None, git_base=None, project_context=False, show_progress=False):
     """Shared by check, show and fleet: config + options -> RunResult."""
     from dmlint.discover import Candidate, discover, format_of
     from dmlint.engine import RuleLoadError
@@ -104,6 +104,9 @@ def _common_run(paths, settings, cfg_path, *, select, ignore, hyperv_version, ex
         from dmlint.project import context_candidates, project_root
 
         context = context_candidates(candidates, project_root(cfg_path), excludes)
+    from dmlint.progress import Progress
+
+    bar = Progress(len(candidates), show_progress)
     try:
         result = run(
             candidates,
@@ -114,8 +117,10 @@ def _common_run(paths, settings, cfg_path, *, select, ignore, hyperv_version, ex
             per_file_ignores=settings.get("per-file-ignores", {}),
             mappings=settings.get("mappings"),
             context=context,
+            progress=bar.update if bar.enabled else None,
         )
     finally:
+        bar.close()
         if tmp:
             os.unlink(tmp)
     return result, registry
@@ -161,7 +166,8 @@ def check(paths, fmt, output, select, ignore, fail_on, hyperv_version, exclude, 
             known = bl.load(baseline_path)
         except bl.BaselineError as exc:
             raise UsageError(str(exc)) from None
-    result, registry = _common_run(paths, settings, cfg_path, select=select, ignore=ignore, hyperv_version=hyperv_version, exclude=exclude, rules_dirs=rules_dirs, jobs=jobs, stdin_filename=stdin_filename, git_base=base, project_context=True)
+    result, registry = _common_run(paths, settings, cfg_path, select=select, ignore=ignore, hyperv_version=hyperv_version, exclude=exclude, rules_dirs=rules_dirs, jobs=jobs, stdin_filename=stdin_filename, git_base=base, project_context=True,
+                                   show_progress=_progress_wanted(quiet, fmt or settings.get("format") or "text", output))
     if not quiet:
         _unrecognised_notes(result)
     if write_baseline_path:
@@ -193,6 +199,12 @@ def check(paths, fmt, output, select, ignore, fail_on, hyperv_version, exclude, 
     _emit(text, output)
     failed = any(f.severity >= threshold for f in findings)
     sys.exit(EXIT_FINDINGS if failed and not exit_zero else EXIT_OK)
+
+
+def _progress_wanted(quiet, fmt, output) -> bool:
+    from dmlint.progress import wanted
+
+    return wanted(quiet=quiet, fmt=fmt, output=output)
 
 
 def _unrecognised_notes(result) -> None:

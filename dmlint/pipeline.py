@@ -89,12 +89,22 @@ def _internal(rule: Rule, exc: Exception, location: Location, vm=None) -> Findin
     return Finding(rule.id, Severity.ERROR, f"internal error in rule {rule.id}: {type(exc).__name__}: {exc}; please report it", location, vm=vm, name=rule.name)
 
 
-def parse_all(candidates: list[Candidate], jobs: int = 1):
+def parse_all(candidates: list[Candidate], jobs: int = 1, progress=None):
+    """`progress(n)`, when given, is called as files are read (dmlint.progress)."""
     if jobs > 1 and len(candidates) > 64:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(_read_one, candidates, chunksize=64))
+            results = []
+            for r in pool.map(_read_one, candidates, chunksize=64):
+                results.append(r)
+                if progress:
+                    progress(1)
+    elif progress:
+        results = []
+        for c in candidates:
+            results.append(_read_one(c))
+            progress(1)
     else:
         results = [_read_one(c) for c in candidates]
     return list(zip(candidates, results))
@@ -168,10 +178,10 @@ def _duplicates(vms, hosts) -> list[Problem]:
     return problems
 
 
-def run(candidates: list[Candidate], registry: Registry, selected: set[str], options: Options, jobs: int = 1, per_file_ignores=None, mappings=None, context=()) -> RunResult:
+def run(candidates: list[Candidate], registry: Registry, selected: set[str], options: Options, jobs: int = 1, per_file_ignores=None, mappings=None, context=(), progress=None) -> RunResult:
     """`context`: the project's other files (dmlint.project) when files are named: their hosts
     and placed VMs take part in the fleet pass; nothing is reported on them."""
-    parsed = parse_all(candidates, jobs)
+    parsed = parse_all(candidates, jobs, progress)
     vms, hosts, problems = [], [], []
     files = 0
     unrecognised = []
