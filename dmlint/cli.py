@@ -103,7 +103,9 @@ def _common_run(paths, settings, cfg_path, *, select, ignore, hyperv_version, ex
     if project_context and any(c.explicit for c in candidates):  # pre-commit names only changed files
         from dmlint.project import context_candidates, project_root
 
-        context = context_candidates(candidates, project_root(cfg_path), excludes)
+        context, note = context_candidates(candidates, project_root(cfg_path), excludes)
+        if note and project_context != "quiet":
+            click.echo(f"note: {note}", err=True)
     from dmlint.progress import Progress
 
     bar = Progress(len(candidates), show_progress)
@@ -166,7 +168,7 @@ def check(paths, fmt, output, select, ignore, fail_on, hyperv_version, exclude, 
             known = bl.load(baseline_path)
         except bl.BaselineError as exc:
             raise UsageError(str(exc)) from None
-    result, registry = _common_run(paths, settings, cfg_path, select=select, ignore=ignore, hyperv_version=hyperv_version, exclude=exclude, rules_dirs=rules_dirs, jobs=jobs, stdin_filename=stdin_filename, git_base=base, project_context=True,
+    result, registry = _common_run(paths, settings, cfg_path, select=select, ignore=ignore, hyperv_version=hyperv_version, exclude=exclude, rules_dirs=rules_dirs, jobs=jobs, stdin_filename=stdin_filename, git_base=base, project_context="quiet" if quiet else True,
                                    show_progress=_progress_wanted(quiet, fmt or settings.get("format") or "text", output))
     if not quiet:
         _unrecognised_notes(result)

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 from pathlib import Path
 
-from dmlint.discover import Candidate, discover
+from dmlint.discover import SKIP_DIRS, Candidate, discover
 from dmlint.model import ParseResult
 from dmlint.readers import MAX_FILE_BYTES, read_bytes
 
 KEEP_BYTES = 64 * 1024 * 1024
+MAX_ENTRIES = 50_000  # files and directories under the project root; a repository of 2,000 VM files has far fewer
 _HOST_MARKS = (b"host", "host".encode("utf-16-le"), "host".encode("utf-16-be"))  # YAML host(s):, notes token host=
 
 
@@ -29,31 +29,41 @@ def project_root(cfg_path: Path | None, cwd: Path | None = None) -> Path | None:
     cwd = (cwd or Path.cwd()).resolve()
     if cfg_path is not None:
         root = Path(cfg_path).resolve().parent
-    else:
-        root = cwd
-        try:
-            proc = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=cwd, capture_output=True, timeout=30)
-            top = proc.stdout.decode(errors="replace").strip()
-            if proc.returncode == 0 and top:
-                root = Path(top)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
+    else:  # the git top-level: the nearest directory holding .git (a directory, or a file in a worktree);
+        # looked up without starting git, which would cost more than checking a small file
+        root = next((d for d in (cwd, *cwd.parents) if (d / ".git").exists()), cwd)
     if root == Path(root.anchor) or root == Path.home().resolve():
         return None
     return root
 
 
-def context_candidates(named: list[Candidate], root: Path | None, exclude=()) -> list[Candidate]:
-    """The project's files other than the named ones (the config's excludes apply); none when
-    no named file lies inside the project."""
+def _too_big(root: Path, budget: int) -> bool:
+    """Does the tree under `root` hold more than `budget` entries? Stops counting at the budget."""
+    seen = 0
+    for _, dirs, files in os.walk(root, followlinks=False):
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS]
+        seen += len(dirs) + len(files)
+        if seen > budget:
+            return True
+    return False
+
+
+def context_candidates(named: list[Candidate], root: Path | None, exclude=()) -> tuple[list[Candidate], str | None]:
+    """(the project's files other than the named ones, a note or None). The config's excludes
+    apply; no files when no named file lies inside the project, or when the project holds
+    more than MAX_ENTRIES entries (then the note says so: reading it would cost more than the
+    check)."""
     if root is None or not root.is_dir() or not any(_inside(Path.cwd() / c.display, root) for c in named if c.explicit):
-        return []
+        return [], None
+    if _too_big(root, MAX_ENTRIES):
+        return [], (f"{root} holds more than {MAX_ENTRIES} files and directories: the fleet pass sees only "
+                    "the named files (put a .dmlint.yaml at the project's root to mark it)")
     found, _ = discover([str(root)], exclude)
     named_real = {os.path.realpath(c.path) for c in named}
     named_display = {c.display for c in named}  # --stdin-filename: the file on disk is the one named
     names = {os.path.basename(p) for p in named_real}  # realpath (syscalls) only where a name matches
     return [c for c in found if c.display not in named_display
-            and not (c.path.name in names and os.path.realpath(c.path) in named_real)]
+            and not (c.path.name in names and os.path.realpath(c.path) in named_real)], None
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -65,15 +75,28 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 def _read(cand: Candidate) -> bytes | None:
-    """A context file's bytes: only regular files, each read bounded; unreadable is no context."""
+    return read_regular(cand.path)
+
+
+def read_regular(path) -> bytes | None:
+    """A regular file's bytes, read bounded; None for anything else or what cannot be read.
+    Opened non-blocking: a FIFO named *.yaml must not hang the check (open() waits for a writer)."""
     try:
-        with open(cand.path, "rb") as fh:
-            info = os.fstat(fh.fileno())
-            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
-                return None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+            return None
+        with os.fdopen(fd, "rb", closefd=True) as fh:
+            fd = None
             return fh.read(info.st_size + 1)  # bounded by the size fstat gave; read(64 MB) would allocate 64 MB
     except OSError:
         return None
+    finally:
+        if fd is not None:
+            os.close(fd)
 
 
 def _parse(cand: Candidate, data: bytes) -> ParseResult:

@@ -124,3 +124,22 @@ def test_no_project_walk_from_the_filesystem_root(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     assert project_root(None, cwd=Path("/")) is None
     assert project_root(None, cwd=tmp_path) is None  # the home directory, outside git
+
+
+def test_a_huge_tree_is_not_read_and_the_user_is_told(project, monkeypatch):
+    import dmlint.project
+
+    monkeypatch.setattr(dmlint.project, "MAX_ENTRIES", 3)
+    result = run_cli("check", "--format", "json", "web-01.yaml")
+    assert "holds more than 3 files and directories: the fleet pass sees only the named files" in result.stderr
+    assert [f["rule"] for f in json.loads(result.stdout)] == ["DM306"]
+    assert "note:" not in run_cli("check", "-q", "web-01.yaml").stderr
+
+
+def test_a_fifo_in_the_project_does_not_hang_the_check(project):
+    """Attack: a named pipe called *.yaml beside the named file; open() would wait for a writer."""
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs on this platform")
+    os.mkfifo(project / "vms" / "pipe.yaml")
+    os.mkfifo(project / "hosts-pipe.yaml")
+    assert check_json("web-01.yaml") == (0, [])

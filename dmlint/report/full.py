@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections import Counter
 
 from dmlint.model import Severity
-from dmlint.readers import MAX_FILE_BYTES
 from dmlint.report.text import where
 from dmlint.wording import printable
 
@@ -31,10 +30,10 @@ def _style(color: bool):
 
 
 def _lines(path) -> list[str]:
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1) if path else b""
-    except OSError:
+    from dmlint.project import read_regular
+
+    data = read_regular(path)
+    if data is None:
         return []
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = data.decode("utf-16", "replace")

@@ -61,7 +61,7 @@ def main() -> int:
         one = "vms/vm-00007.yaml"
 
         def without_context():
-            dmlint.project.context_candidates = lambda *a, **k: []
+            dmlint.project.context_candidates = lambda *a, **k: ([], None)
             try:
                 check(one)
             finally:
