@@ -64,7 +64,7 @@ def _meant(host, floor: int) -> str:
 
 def check(vms, hosts, limits) -> list[Problem]:
     problems = []
-    floor = host_minimum_mb()
+    floor = host_minimum_mb() if hosts else 0  # the data file is read only when there are hosts
     for host in hosts:
         if isinstance(host.memory, int) and 0 < host.memory < floor:
             problems.append(Problem(

@@ -19,7 +19,8 @@ from dmlint.model import ParseResult
 from dmlint.readers import MAX_FILE_BYTES, read_bytes
 
 KEEP_BYTES = 64 * 1024 * 1024
-MAX_ENTRIES = 50_000  # files and directories under the project root; a repository of 2,000 VM files has far fewer
+MAX_ENTRIES = 50_000  # files and directories under a git or config root; a repository of 2,000 VM files has far fewer
+GUESSED_ENTRIES = 5_000  # under the current directory when neither marks a project
 _HOST_MARKS = (b"host", "host".encode("utf-16-le"), "host".encode("utf-16-be"))  # YAML host(s):, notes token host=
 
 
@@ -55,8 +56,12 @@ def context_candidates(named: list[Candidate], root: Path | None, exclude=()) ->
     check)."""
     if root is None or not root.is_dir() or not any(_inside(Path.cwd() / c.display, root) for c in named if c.explicit):
         return [], None
-    if _too_big(root, MAX_ENTRIES):
-        return [], (f"{root} holds more than {MAX_ENTRIES} files and directories: the fleet pass sees only "
+    from dmlint.config import CONFIG_NAMES
+
+    marked = (root / ".git").exists() or any((root / name).is_file() for name in CONFIG_NAMES)
+    budget = MAX_ENTRIES if marked else GUESSED_ENTRIES  # the current directory is only a guess
+    if _too_big(root, budget):
+        return [], (f"{root} holds more than {budget} files and directories: the fleet pass sees only "
                     "the named files (put a .dmlint.yaml at the project's root to mark it)")
     found, _ = discover([str(root)], exclude)
     named_real = {os.path.realpath(c.path) for c in named}
