@@ -19,10 +19,12 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 class UsageError(click.ClickException):
     exit_code = EXIT_USAGE
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, *, lines=None):
+        """`lines`: several messages, one per line (each escaped on its own)."""
         from dmlint.report.escape import human
 
-        super().__init__(human(message))  # names and keys from a checked repository's config
+        # names and keys from a checked repository's config: escaped, a newline included
+        super().__init__("\n".join(human(m) for m in lines) if lines else human(message))
 
 
 def _split(values) -> list[str]:
@@ -47,7 +49,7 @@ def _settings(config_path):
     try:
         return load(config_path)
     except ConfigError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(str(exc), lines=exc.lines) from None
 
 
 def _refuse_overwriting_inputs(target, result, *others) -> None:
@@ -67,8 +69,8 @@ def _use_color(no_color: bool, stream) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
-def _common_run(paths, settings, cfg_path, *, select, ignore, hyperv_version, exclude, rules_dirs, jobs, stdin_filename=None, git_base=None, scopes=None):
-    """Shared by check, show and fleet: config + options -> RunResult. `scopes` selects the rules of those scopes."""
+def _common_run(paths, settings, cfg_path, *, select, ignore, hyperv_version, exclude, rules_dirs, jobs, stdin_filename=None, git_base=None, scopes=None, project_context=False, show_progress=False):
+    """Shared by check, show and fleet: config + options -> RunResult. `scopes` limits the rules to those scopes."""
     from dmlint.discover import Candidate, discover, format_of
     from dmlint.engine import RuleLoadError
     from dmlint.pipeline import Options, run
@@ -77,15 +79,20 @@ def _common_run(paths, settings, cfg_path, *, select, ignore, hyperv_version, ex
     base = cfg_path.parent if cfg_path else Path.cwd()
     rule_dirs = [str((base / d).resolve()) for d in settings.get("rules", [])] + list(rules_dirs)
     registry = _load_registry(rule_dirs)
-    if scopes:
-        select = [r.id for r in registry.all() if r.scope in scopes]
-    select = _split(select) or settings.get("select", [])
-    ignore = _split(ignore) + list(settings.get("ignore", []))
+    cli_select, cli_ignore = _split(select), _split(ignore)
     try:
-        registry.check_selectors(list(select) + list(ignore))
+        registry.check_selectors(cli_select + cli_ignore)
+        for key in ("select", "ignore"):  # a bad selector in the file is blamed on the file
+            registry.check_selectors(list(settings.get(key, [])), f"{cfg_path}: {key}")
     except RuleLoadError as exc:
         raise UsageError(str(exc)) from None
-    selected = registry.selected(select, ignore)
+    select = cli_select or settings.get("select", [])
+    ignore = cli_ignore + list(settings.get("ignore", []))
+    if scopes:  # show and fleet: the rules of their scopes, narrowed by --select/--ignore only
+        in_scope = {r.id for r in registry.all() if r.scope in scopes}
+        selected = in_scope & registry.selected(cli_select, ignore)
+    else:
+        selected = registry.selected(select, ignore)
     version_raw = hyperv_version or settings.get("hyperv-version")
     version = normalise_version(version_raw) if version_raw else None
     if version_raw and not version:
@@ -114,6 +121,16 @@ def _common_run(paths, settings, cfg_path, *, select, ignore, hyperv_version, ex
             options.base = records_at(git_base, candidates)
         except GitBaseError as exc:
             raise UsageError(str(exc)) from None
+    context = []
+    if project_context and any(c.explicit for c in candidates):  # pre-commit names only changed files
+        from dmlint.project import context_candidates, project_root
+
+        context, note = context_candidates(candidates, project_root(cfg_path), excludes)
+        if note and project_context != "quiet":
+            click.echo(f"note: {note}", err=True)
+    from dmlint.progress import Progress
+
+    bar = Progress(len(candidates), show_progress)
     try:
         result = run(
             candidates,
@@ -123,8 +140,11 @@ def _common_run(paths, settings, cfg_path, *, select, ignore, hyperv_version, ex
             jobs=jobs or settings.get("jobs", 1),
             per_file_ignores=settings.get("per-file-ignores", {}),
             mappings=settings.get("mappings"),
+            context=context,
+            progress=bar.update if bar.enabled else None,
         )
     finally:
+        bar.close()
         if tmp:
             os.unlink(tmp)
     return result, registry
@@ -138,7 +158,7 @@ def cli():
 
 @cli.command()
 @click.argument("paths", nargs=-1)
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "junit", "github", "gitlab"]), default=None, help="Output format (default text).")
+@click.option("--format", "--output-format", "fmt", type=click.Choice(["text", "full", "json", "sarif", "junit", "github", "gitlab"]), default=None, help="Output format (default text; github when GITHUB_ACTIONS=true). full: each finding with its source line and a caret under the value.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None, help="Write the report to FILE.")
 @click.option("--select", multiple=True, help="Rule IDs or prefixes to enable (e.g. DM1,DM201). Default: all.")
 @click.option("--ignore", multiple=True, help="Rule IDs or prefixes to disable.")
@@ -153,7 +173,10 @@ def cli():
 @click.option("--no-color", is_flag=True, help="No colour (also NO_COLOR).")
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), default=None, help="Report only findings not recorded in this baseline FILE.")
 @click.option("--write-baseline", "write_baseline_path", type=click.Path(dir_okay=False), default=None, help="Record the current findings in FILE (a baseline) and exit 0.")
-def check(paths, fmt, output, select, ignore, fail_on, hyperv_version, exclude, config_path, rules_dirs, jobs, stdin_filename, base, no_color, baseline_path, write_baseline_path):
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the run (usage errors still exit 2).")
+@click.option("--quiet", "-q", is_flag=True, help="Print the findings and nothing else: no summary, notes or progress.")
+def check(paths, fmt, output, select, ignore, fail_on, hyperv_version, exclude, config_path, rules_dirs, jobs, stdin_filename, base, no_color, baseline_path, write_baseline_path, statistics, exit_zero, quiet):
     """Check PATHS (files or directories; default .). '-' reads standard input."""
     from dmlint.model import Severity
     from dmlint.report import render
@@ -167,7 +190,10 @@ def check(paths, fmt, output, select, ignore, fail_on, hyperv_version, exclude, 
             known = bl.load(baseline_path)
         except bl.BaselineError as exc:
             raise UsageError(str(exc)) from None
-    result, registry = _common_run(paths, settings, cfg_path, select=select, ignore=ignore, hyperv_version=hyperv_version, exclude=exclude, rules_dirs=rules_dirs, jobs=jobs, stdin_filename=stdin_filename, git_base=base)
+    result, registry = _common_run(paths, settings, cfg_path, select=select, ignore=ignore, hyperv_version=hyperv_version, exclude=exclude, rules_dirs=rules_dirs, jobs=jobs, stdin_filename=stdin_filename, git_base=base, project_context="quiet" if quiet else True,
+                                   show_progress=_progress_wanted(quiet, fmt or settings.get("format") or "text", output))
+    if not quiet:
+        _unrecognised_notes(result)
     if write_baseline_path:
         _refuse_overwriting_inputs(write_baseline_path, result, cfg_path)
         try:
@@ -179,25 +205,40 @@ def check(paths, fmt, output, select, ignore, fail_on, hyperv_version, exclude, 
     findings, baselined = result.findings, 0
     if known is not None:
         findings, baselined = bl.filter(findings, known)
-    fmt = fmt or settings.get("format", "text")
+    fmt = fmt or settings.get("format") or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     threshold = Severity.parse(fail_on or settings.get("fail-on", "error"))
     out_stream = sys.stdout
-    color = fmt == "text" and output is None and _use_color(no_color, out_stream)
-    text = render(findings, fmt, color=color, registry=registry, files=result.files)
-    if known is not None and fmt == "text":
-        text += _baseline_note(baselined, len(known) - baselined, baseline_path)
-    if output:
-        from dmlint.safeio import write_atomic
+    color = fmt in ("text", "full") and output is None and _use_color(no_color, out_stream)
+    from dmlint.report import full as human
 
-        _refuse_overwriting_inputs(output, result, cfg_path, baseline_path if known is not None else None)
-        try:
-            write_atomic(output, text)  # a failure leaves the previous report whole
-        except OSError as exc:
-            raise UsageError(f"cannot write {output}: {exc.strerror}") from None
+    if statistics:
+        text = human.statistics(findings, registry)
+    elif fmt == "full":
+        text = human.render(findings, result.parsed, registry, color=color, files=result.files, quiet=quiet)
     else:
-        click.echo(text, nl=False)
+        text = render(findings, fmt, color=color, registry=registry, files=result.files)
+        if fmt == "text":
+            text = human.quiet_text(text, findings) if quiet else text + human.rule_links(findings, registry)
+    if known is not None and fmt in ("text", "full") and not quiet and not statistics:
+        text += _baseline_note(baselined, len(known) - baselined, baseline_path)
+    _emit(text, output, result, cfg_path, baseline_path if known is not None else None)
     failed = any(f.severity >= threshold for f in findings)
-    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+    sys.exit(EXIT_FINDINGS if failed and not exit_zero else EXIT_OK)
+
+
+def _progress_wanted(quiet, fmt, output) -> bool:
+    from dmlint.progress import wanted
+
+    return wanted(quiet=quiet, fmt=fmt, output=output)
+
+
+def _unrecognised_notes(result) -> None:
+    """A file named on the command line that holds no dmlint input is said so (on stderr)."""
+    from dmlint.wording import printable
+
+    for display, fmt in result.unrecognised:
+        why = " (no top-level vm:, vms: or hosts: with name/memory entries)" if fmt == "yaml" else " (no VM configuration in it)"
+        click.echo(f"note: {printable(display)}: not dmlint input{why}: not checked", err=True)
 
 
 def _baseline_note(matched: int, stale: int, path: str) -> str:
@@ -211,7 +252,7 @@ def _baseline_note(matched: int, stale: int, path: str) -> str:
 
 
 @cli.command("rules")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", help="Output format (default text).")
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra rule-pack directory.")
 def rules_cmd(fmt, rules_dirs):
     """List every rule: built-in and plugins."""
@@ -247,18 +288,22 @@ def explain(rule_id, rules_dirs, guest):
     rule = registry.get(rule_id)
     if rule is None:
         raise UsageError(f"no rule {rule_id!r} (see `dmlint rules`)")
-    from dmlint.report.escape import human, human_lines
+    from dmlint.report.escape import human as plain, human_lines
 
-    report = ""
+    text = f"{rule.id} {rule.name} ({rule.severity})\n\n{plain(rule.summary)}\n\n{human_lines(rule.doc)}"
+    if rule.source and rule.source not in rule.doc:  # once: most docstrings' Source section names it
+        headings = [line for line in rule.doc.rstrip().splitlines() if line and not line[0].isspace()]
+        ends_with_source = bool(headings) and headings[-1].strip() == "Source"
+        text += f"\n    {plain(rule.source)}" if ends_with_source else f"\n\nSource: {plain(rule.source)}"
     if guest is not None:
         from dmlint.catalog import load_catalog
         from dmlint.guest_facts import describe_guest
 
-        text, problem = describe_guest(load_catalog(), guest)
+        report, problem = describe_guest(load_catalog(), guest)
         if problem:
             raise UsageError(problem)
-        report = f"\n\n{human_lines(text)}"
-    click.echo(f"{rule.id} {rule.name} ({rule.severity})\n\n{human(rule.summary)}\n\n{human_lines(rule.doc)}\n\nSource: {human(rule.source)}{report}")
+        text += f"\n\n{human_lines(report)}"
+    click.echo(text)
 
 
 @cli.command()
@@ -270,18 +315,47 @@ def schema(name):
     click.echo((builtin_schemas_dir() / f"{name}.schema.json").read_text(encoding="utf-8"), nl=False)
 
 
+def _like_check(command):
+    """The options `fleet` and `show` share with `check` (same names, same meaning)."""
+    for option in reversed((
+        click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None, help="Write the output to FILE."),
+        click.option("--select", multiple=True, help="Rule IDs or prefixes whose findings to report (as in check)."),
+        click.option("--hyperv-version", default=None, help="Host version assumed where none is given: 2012, 2012r2, 2016, 2019, 2022, 2025."),
+        click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra rule-pack directory (repeatable)."),
+        click.option("--no-color", is_flag=True, help="No colour (also NO_COLOR); this output has none, accepted as in check."),
+    )):
+        command = option(command)
+    return command
+
+
+def _emit(text: str, output, result=None, cfg_path=None, *others) -> None:
+    """Write a report to --output (atomically, never over a file the run read) or stdout."""
+    if output:
+        from dmlint.safeio import write_atomic
+
+        if result is not None:
+            _refuse_overwriting_inputs(output, result, cfg_path, *others)
+        try:
+            write_atomic(output, text)  # a failure leaves the previous report whole
+        except OSError as exc:
+            raise UsageError(f"cannot write {output}: {exc.strerror}") from None
+    else:
+        click.echo(text, nl=False)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1)
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None)
-@click.option("--exclude", multiple=True)
-def show(paths, fmt, config_path, exclude):
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", help="Output format (default table).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None, help="Configuration file (default: nearest .dmlint.yaml or [tool.dmlint]).")
+@click.option("--exclude", multiple=True, help="Glob of paths not to read (repeatable).")
+@_like_check
+def show(paths, fmt, config_path, exclude, output, select, hyperv_version, rules_dirs, no_color):
     """What dmlint understood: the normalised VM and host records."""
     from dmlint.show import render_records
 
     settings, cfg_path = _settings(config_path)
-    result, _ = _common_run(paths, settings, cfg_path, select=(), ignore=(), hyperv_version=None, exclude=exclude, rules_dirs=(), jobs=None, scopes=("input",))
-    click.echo(render_records(result.vms, result.hosts, fmt), nl=False)
+    result, _ = _common_run(paths, settings, cfg_path, select=select, ignore=(), hyperv_version=hyperv_version, exclude=exclude, rules_dirs=rules_dirs, jobs=None, scopes=("input",))
+    _emit(render_records(result.vms, result.hosts, fmt, version_of=result.context.hyperv_version), output, result, cfg_path)
     for f in result.findings:
         from dmlint.report.escape import human
         from dmlint.report.text import where
@@ -297,29 +371,30 @@ def show(paths, fmt, config_path, exclude):
 @click.option("--ignore", multiple=True, help="Fleet rule IDs or prefixes to disable.")
 @click.option("--exclude", multiple=True, help="Glob of paths not to read (repeatable).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None, help="Configuration file.")
-def fleet(paths, fmt, html_path, fail_on, ignore, exclude, config_path):
+@_like_check
+def fleet(paths, fmt, html_path, fail_on, ignore, exclude, config_path, output, select, hyperv_version, rules_dirs, no_color):
     """The fleet pass alone: every host's memory at a glance (usable, Σ minimum, Σ startup, worst restart gap, N+1)."""
     from dmlint.fleet.table import render_json, render_text
     from dmlint.model import Severity
 
     settings, cfg_path = _settings(config_path)
-    result, registry = _common_run(paths, settings, cfg_path, select=(), ignore=ignore, hyperv_version=None,
-                                   exclude=exclude, rules_dirs=(), jobs=None, scopes=("input", "fleet"))
+    result, registry = _common_run(paths, settings, cfg_path, select=select, ignore=ignore, hyperv_version=hyperv_version,
+                                   exclude=exclude, rules_dirs=rules_dirs, jobs=None, scopes=("input", "fleet"))
     fleet_result = result.context.fleet  # the pass the run already made: no second parse, no second pass
     findings = result.findings
+    fleet_ids = {r.id for r in registry.all() if r.scope == "fleet"}
     if html_path:
         from dmlint.fleet.html import render
         from dmlint.safeio import write_atomic
 
         _refuse_overwriting_inputs(html_path, result, cfg_path)
         try:
-            fleet_ids = {r.id for r in registry.all() if r.scope == "fleet"}
             page = render(fleet_result, [f for f in findings if f.rule in fleet_ids], inputs=result.files)
             write_atomic(html_path, page)
         except OSError as exc:
             raise UsageError(f"cannot write {html_path}: {exc.strerror}") from None
-    text = render_json(fleet_result, findings) if fmt == "json" else render_text(fleet_result, findings)
-    click.echo(text, nl=False)
+    text = render_json(fleet_result, findings) if fmt == "json" else render_text(fleet_result, findings, fleet_ids)
+    _emit(text, output, result, cfg_path)
     threshold = Severity.parse(fail_on or settings.get("fail-on", "error"))
     sys.exit(EXIT_FINDINGS if any(f.severity >= threshold for f in findings) else EXIT_OK)
 

@@ -19,7 +19,11 @@ CONFIG_NAMES = (".dmlint.yaml", ".dmlint.yml", "pyproject.toml")
 
 
 class ConfigError(Exception):
-    """A configuration problem: exit code 2."""
+    """A configuration problem: exit code 2. `lines`: several problems, one message each."""
+
+    def __init__(self, message: str, lines=None):
+        super().__init__(message)
+        self.lines = lines
 
 
 def _read(path: Path) -> bytes:
@@ -90,9 +94,10 @@ def validate(data: dict, origin: str) -> None:
         schema = json.load(fh)
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
-        err = errors[0]
-        where = ".".join(str(p) for p in err.absolute_path) or "top level"
-        raise ConfigError(f"{origin}: {where}: {err.message}")
+        from dmlint.wording import schema_error
+
+        lines = [f"{origin}: {schema_error(err)}" for err in errors[:10]]
+        raise ConfigError("\n".join(lines), lines=lines)
 
 
 def find(start: Path | None = None) -> Path | None:

@@ -255,12 +255,17 @@ class Registry:
             (r for r in self.by_id.values() if r.name == rule_id.lower()), None
         )
 
-    def check_selectors(self, selectors) -> None:
+    def check_selectors(self, selectors, origin: str = "--select/--ignore") -> None:
+        """`origin` names where the selectors were written (an option, or a config file's key)."""
         for sel in selectors:
             if sel.upper() == "ALL":
                 continue
             if not any(r.id.startswith(sel.upper()) or r.name == sel.lower() for r in self.by_id.values()):
-                raise RuleLoadError(f"--select/--ignore: {sel!r} matches no rule (see `dmlint rules`)")
+                from dmlint.wording import suggest
+
+                close = suggest(sel, [r.name for r in self.by_id.values()])
+                hint = f" (did you mean {close!r}?)" if close else ""
+                raise RuleLoadError(f"{origin}: {sel!r} matches no rule{hint} (see `dmlint rules`)")
 
     def selected(self, select=(), ignore=()) -> set[str]:
         """IDs enabled by --select/--ignore (prefixes, IDs or names). The longest match wins, as in ruff."""

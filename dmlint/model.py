@@ -73,11 +73,19 @@ class VM:
     tpm: bool | None = None
     # field name -> where it was written; a field absent here falls back to `source`
     where: dict = field(default_factory=dict)
+    # size field -> the text the user wrote ("8GB"), for messages; absent where a reader keeps none
+    written: dict = field(default_factory=dict)
 
     def loc(self, name: str | None) -> Location:
         if name is None:
             return self.source
         return self.where.get(name, self.source)
+
+    def size(self, name: str) -> str:
+        """A size field as messages show it: "8GB (8192 MB)", or "8192 MB" when the user wrote MB."""
+        from dmlint.wording import size_text
+
+        return size_text(getattr(self, name), self.written.get(name))
 
 
 @dataclass(slots=True, eq=False)
@@ -89,11 +97,17 @@ class Host:
     hyperv_version: str | None = None
     reserve: int | None = None  # MB; None = estimate
     where: dict = field(default_factory=dict)
+    written: dict = field(default_factory=dict)  # as VM.written
 
     def loc(self, name: str | None) -> Location:
         if name is None:
             return self.source
         return self.where.get(name, self.source)
+
+    def size(self, name: str) -> str:
+        from dmlint.wording import size_text
+
+        return size_text(getattr(self, name), self.written.get(name))
 
 
 @dataclass(slots=True)

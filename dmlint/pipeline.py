@@ -13,7 +13,7 @@ from dmlint.discover import Candidate
 from dmlint.engine import Registry, Rule
 from dmlint.model import Finding, Location, Problem, Severity
 from dmlint.readers import read_file
-from dmlint import suppress
+from dmlint import plausible, suppress
 
 
 @dataclass
@@ -99,6 +99,7 @@ class RunResult:
     hosts: list = field(default_factory=list)
     parsed: list = field(default_factory=list)  # (Candidate, ParseResult)
     context: "Context | None" = None  # what the rules saw: its fleet pass is reused by `dmlint fleet`
+    unrecognised: list = field(default_factory=list)  # (display, format) of files named explicitly that are not dmlint input
 
 
 def _finding(rule: Rule, message: str, location: Location, vm=None, host=None, field=None) -> Finding:
@@ -109,12 +110,22 @@ def _internal(rule: Rule, exc: Exception, location: Location, vm=None) -> Findin
     return Finding(rule.id, Severity.ERROR, f"internal error in rule {rule.id}: {type(exc).__name__}: {exc}; please report it", location, vm=vm, name=rule.name)
 
 
-def parse_all(candidates: list[Candidate], jobs: int = 1):
+def parse_all(candidates: list[Candidate], jobs: int = 1, progress=None):
+    """`progress(n)`, when given, is called as files are read (dmlint.progress)."""
     if jobs > 1 and len(candidates) > 64:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(_read_one, candidates, chunksize=64))
+            results = []
+            for r in pool.map(_read_one, candidates, chunksize=64):
+                results.append(r)
+                if progress:
+                    progress(1)
+    elif progress:
+        results = []
+        for c in candidates:
+            results.append(_read_one(c))
+            progress(1)
     else:
         results = [_read_one(c) for c in candidates]
     return list(zip(candidates, results))
@@ -195,25 +206,44 @@ def _duplicates(vms, hosts) -> list[Problem]:
     return problems
 
 
-def run(candidates: list[Candidate], registry: Registry, selected: set[str], options: Options, jobs: int = 1, per_file_ignores=None, mappings=None) -> RunResult:
-    parsed = parse_all(candidates, jobs)
+def run(candidates: list[Candidate], registry: Registry, selected: set[str], options: Options, jobs: int = 1, per_file_ignores=None, mappings=None, context=(), progress=None) -> RunResult:
+    """`context`: the project's other files (dmlint.project) when files are named: their hosts
+    and placed VMs take part in the fleet pass; nothing is reported on them."""
+    parsed = parse_all(candidates, jobs, progress)
     vms, hosts, problems = [], [], []
     files = 0
+    unrecognised = []
     for cand, result in parsed:
         if not result.ours and not result.problems:
+            if cand.explicit:
+                unrecognised.append((cand.display, cand.fmt))
             continue
         files += 1
         problems.extend(result.problems)
         vms.extend(result.vms)
         hosts.extend(result.hosts)
+    all_vms, all_hosts, context_paths = vms, hosts, set()
+    if context:
+        from dmlint.project import gather
+
+        by_mapping = any(isinstance(m, dict) and m.get("host") for m in mappings or ())
+        more_vms, more_hosts = gather(context, vms, hosts, by_mapping)
+        context_paths = {c.display for c in context}
+        # in path order, as a directory run reads them: a duplicate is reported where it would be
+        all_vms = sorted(vms + more_vms, key=lambda r: r.source.path)
+        all_hosts = sorted(hosts + more_hosts, key=lambda r: r.source.path)
     if mappings:
         from dmlint.exports import apply_mappings
 
-        apply_mappings(vms, mappings)
-    vms = _drop_packer_shadows(vms)
-    problems.extend(_duplicates(vms, hosts))
-    ctx = Context(options, vms, hosts)
-    findings = check_records(vms, hosts, registry, selected, options, problems, ctx=ctx)
+        apply_mappings(all_vms, mappings)
+    all_vms = _drop_packer_shadows(all_vms)
+    vms = [vm for vm in all_vms if vm.source.path not in context_paths] if context else all_vms
+    problems.extend(_duplicates(all_vms, all_hosts))
+    ctx = Context(options, all_vms, all_hosts)
+    problems.extend(plausible.check(all_vms, all_hosts, ctx.limits))
+    findings = check_records(vms, all_hosts, registry, selected, options, problems, ctx=ctx)
+    if context_paths:  # findings stay on the files the user named
+        findings = [f for f in findings if f.location.path not in context_paths]
     findings = suppress.apply(findings, parsed, per_file_ignores or {})
     findings.sort(key=Finding.sort_key)
-    return RunResult(findings, files, vms, hosts, parsed, ctx)
+    return RunResult(findings, files, vms, hosts, parsed, ctx, unrecognised)

@@ -12,8 +12,10 @@ VM_COLUMNS = ("name", "fmt", "generation", "hyperv_version", "config_version", "
 HOST_COLUMNS = ("name", "memory", "reserve", "cluster", "hyperv_version")
 
 
-def _row(rec, columns) -> dict:
+def _row(rec, columns, version_of=None) -> dict:
     out = {c: getattr(rec, c) for c in columns}
+    if version_of is not None:  # the version the rules use: the VM's, its host's, or the config's/--hyperv-version
+        out["hyperv_version"] = version_of(rec)
     loc = rec.source
     out["path"] = loc.path
     out["line"] = loc.line
@@ -25,8 +27,9 @@ def _cell(value) -> str:
     return "" if value is None else human(value)
 
 
-def render_records(vms, hosts, fmt: str) -> str:
-    vm_rows = [_row(v, VM_COLUMNS) for v in vms]
+def render_records(vms, hosts, fmt: str, version_of=None) -> str:
+    """`version_of(vm)`: the effective Hyper-V version (pipeline.Context.hyperv_version)."""
+    vm_rows = [_row(v, VM_COLUMNS, version_of) for v in vms]
     host_rows = [_row(h, HOST_COLUMNS) for h in hosts]
     if fmt == "json":
         return json_safe(json.dumps({"vms": vm_rows, "hosts": host_rows}, indent=2)) + "\n"

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import re
 
+from dmlint.wording import show_value
+
 MB_PER = {
     "b": None,  # bytes: handled separately (must be whole MB)
     "kb": None,
@@ -37,44 +39,44 @@ class UnitError(ValueError):
 
 def _check_plausible(mb: int, raw) -> int:
     if mb <= 0:
-        raise UnitError(f"size {raw!r} is zero: a memory size must be at least 1 MB")
+        raise UnitError(f"size {show_value(raw)} is zero: a memory size must be at least 1 MB")
     if mb > IMPLAUSIBLE_MB:
-        hint = ""
-        if mb % (1024 * 1024) == 0:
-            hint = f"; if it is a byte count, that is {mb // (1024 * 1024)} MB"
-        raise UnitError(f"size {raw!r} is implausible: {mb} MB is more than any Hyper-V host holds{hint}")
+        from dmlint.plausible import byte_count_hint
+
+        hint = byte_count_hint(mb)
+        raise UnitError(f"size {show_value(raw)} is implausible: {mb} MB is more than any Hyper-V host holds{hint}")
     return mb
 
 
 def parse_size(raw) -> int:
     """Return `raw` in whole MB or raise UnitError with a message naming the value."""
     if isinstance(raw, bool) or raw is None:
-        raise UnitError(f"size {raw!r} is not a number with a unit")
+        raise UnitError(f"size {show_value(raw)} is not a number with a unit")
     if isinstance(raw, int):
         if raw < 0:
             raise UnitError(f"size {raw} is negative")
         return _check_plausible(raw, raw)
     if isinstance(raw, float):
         if not math.isfinite(raw) or raw < 0:
-            raise UnitError(f"size {raw!r} is not a positive number")
+            raise UnitError(f"size {show_value(raw)} is not a positive number")
         if raw != int(raw):
-            raise UnitError(f"size {raw!r} is not a whole number of MB")
+            raise UnitError(f"size {show_value(raw)} is not a whole number of MB")
         return _check_plausible(int(raw), raw)
     if not isinstance(raw, str):
-        raise UnitError(f"size {raw!r} is not a number or a string such as '4GB'")
+        raise UnitError(f"size {show_value(raw)} is not a number or a string such as '4GB'")
     text = raw.strip()
     if text.startswith("-"):
-        raise UnitError(f"size {raw!r} is negative")
+        raise UnitError(f"size {show_value(raw)} is negative")
     m = _SIZE.match(text)
     if not m:
-        raise UnitError(f"size {raw!r} is not understood: write MB as a number, or a string such as '512MB', '4GB', '1.5GB', '1TB'")
+        raise UnitError(f"size {show_value(raw)} is not understood: write MB as a number, or a string such as '512MB', '4GB', '1.5GB', '1TB'")
     number, unit = m.group(1), m.group(2).lower()
     if len(number) > 30:
-        raise UnitError(f"size {raw!r} has too many digits")
+        raise UnitError(f"size {show_value(raw)} has too many digits")
     if unit == "":
         unit = "mb"
     if unit not in MB_PER:
-        raise UnitError(f"size {raw!r} has an unknown unit {m.group(2)!r} (B, KB, MB, GB, TB; KiB, MiB, GiB, TiB)")
+        raise UnitError(f"size {show_value(raw)} has an unknown unit {m.group(2)!r} (B, KB, MB, GB, TB; KiB, MiB, GiB, TiB)")
     # exact arithmetic: '1.5GB' -> 1536 MB, never a float rounding error
     if "." in number:
         whole, frac = number.split(".")
@@ -86,19 +88,19 @@ def parse_size(raw) -> int:
         num = scaled * BYTES_PER[unit]
         den = denom * 1024 * 1024
         if num < den and num > 0:
-            raise UnitError(f"size {raw!r} is implausible: less than 1 MB (a missing unit? '512' alone means 512 MB)")
+            raise UnitError(f"size {show_value(raw)} is implausible: less than 1 MB (a missing unit? '512' alone means 512 MB)")
     else:
         num = scaled * MB_PER[unit]
         den = denom
     if num % den:
-        raise UnitError(f"size {raw!r} is not a whole number of MB")
+        raise UnitError(f"size {show_value(raw)} is not a whole number of MB")
     return _check_plausible(num // den, raw)
 
 
 def parse_percent(raw) -> int:
     """A whole percentage: 20 or '20%'. Range checks are rules' business (DM106)."""
     if isinstance(raw, bool) or raw is None:
-        raise UnitError(f"percentage {raw!r} is not a number")
+        raise UnitError(f"percentage {show_value(raw)} is not a number")
     if isinstance(raw, int):
         value = raw
     elif isinstance(raw, float) and math.isfinite(raw) and raw == int(raw):
@@ -106,22 +108,22 @@ def parse_percent(raw) -> int:
     elif isinstance(raw, str) and _PERCENT.match(raw):
         value = int(_PERCENT.match(raw).group(1))
     else:
-        raise UnitError(f"percentage {raw!r} is not a whole number such as 20 or '20%'")
+        raise UnitError(f"percentage {show_value(raw)} is not a whole number such as 20 or '20%'")
     if value < 0:
-        raise UnitError(f"percentage {raw!r} is negative")
+        raise UnitError(f"percentage {show_value(raw)} is negative")
     return value
 
 
 def parse_int(raw, what: str) -> int:
     """A whole, non-negative number (weight). Range checks are rules' business (DM107)."""
     if isinstance(raw, bool) or raw is None:
-        raise UnitError(f"{what} {raw!r} is not a whole number")
+        raise UnitError(f"{what} {show_value(raw)} is not a whole number")
     if isinstance(raw, float) and math.isfinite(raw) and raw == int(raw):
         raw = int(raw)
     if isinstance(raw, str) and raw.strip().lstrip("-").isdigit() and len(raw) < 20:
         raw = int(raw)
     if not isinstance(raw, int):
-        raise UnitError(f"{what} {raw!r} is not a whole number")
+        raise UnitError(f"{what} {show_value(raw)} is not a whole number")
     if raw < 0:
         raise UnitError(f"{what} {raw} is negative")
     return raw

@@ -39,4 +39,4 @@ def check(vm, ctx):
         return
     floor = ctx.limits.minimum_mb
     if vm.minimum < floor:
-        yield "minimum", f"minimum {vm.minimum} MB is below {floor} MB, the lowest minimum Hyper-V accepts"
+        yield "minimum", f"minimum {vm.size('minimum')} is below {floor} MB, the lowest minimum Hyper-V accepts"

@@ -13,7 +13,7 @@ Example
       memory:
         dynamic: true
         startup: 1GB
-        minimum: 2GB     # DM102: minimum 2048 MB is above startup 1024 MB
+        minimum: 2GB     # DM102: minimum 2GB (2048 MB) is above startup 1GB (1024 MB)
 
     Use instead: minimum: 512MB (or raise startup).
 
@@ -33,4 +33,4 @@ def check(vm, ctx):
     if not vm.dynamic or vm.minimum is None or vm.startup is None:
         return
     if vm.minimum > vm.startup:
-        yield "minimum", f"minimum {vm.minimum} MB is above startup {vm.startup} MB"
+        yield "minimum", f"minimum {vm.size('minimum')} is above startup {vm.size('startup')}"

@@ -15,7 +15,7 @@ Example
       name: app-01
       memory:
         dynamic: true
-        startup: 8GB     # DM103: startup 8192 MB is above maximum 4096 MB
+        startup: 8GB     # DM103: startup 8GB (8192 MB) is above maximum 4GB (4096 MB)
         minimum: 1GB
         maximum: 4GB
 
@@ -37,4 +37,4 @@ def check(vm, ctx):
     if not vm.dynamic or vm.startup is None or vm.maximum is None:
         return
     if vm.startup > vm.maximum:
-        yield "startup", f"startup {vm.startup} MB is above maximum {vm.maximum} MB"
+        yield "startup", f"startup {vm.size('startup')} is above maximum {vm.size('maximum')}"

@@ -38,7 +38,7 @@ Example
         dynamic: true
         startup: 64GB
         minimum: 16GB
-        maximum: 2TB     # DM104: maximum 2097152 MB is above the 1048576 MB per-VM limit for a Gen 1 VM
+        maximum: 2TB     # DM104: maximum 2TB (2097152 MB) is above the 1048576 MB per-VM limit for a Gen 1 VM
 
     Use instead: generation: 2 (12 TB on 2019), or maximum: 1TB.
 
@@ -65,4 +65,4 @@ def check(vm, ctx):
     limit, why = ctx.limits.vm_max_mb(ctx.hyperv_version(vm), vm.generation, vm.config_version)
     for fld, value in values:
         if value > limit:
-            yield fld, f"{fld} {value} MB is above the {limit} MB per-VM limit for {why}"
+            yield fld, f"{fld} {vm.size(fld)} is above the {limit} MB per-VM limit for {why}"

@@ -47,4 +47,4 @@ def check(vm, ctx):
         below = value - value % step
         above = below + step
         hint = f"use {below} or {above} MB" if below > 0 else f"use {above} MB"
-        yield fld, f"{fld} {value} MB is not a multiple of {step} MB; Hyper-V refuses unaligned memory ({hint})"
+        yield fld, f"{fld} {vm.size(fld)} is not a multiple of {step} MB; Hyper-V refuses unaligned memory ({hint})"

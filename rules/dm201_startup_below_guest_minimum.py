@@ -20,7 +20,7 @@ Example
       guest_os: win2k19
       memory:
         dynamic: true
-        startup: 1GB       # DM201: startup 1024 MB is below the 2048 MB Windows Server 2019
+        startup: 1GB       # DM201: startup 1GB (1024 MB) is below the 2048 MB Windows Server 2019
         minimum: 512MB     #        (Desktop Experience) needs to install ...
         maximum: 8GB
 
@@ -52,7 +52,7 @@ def check(vm, ctx):
     if guest.requires_min_ram is not None and guest.requires_min_ram >= need:
         return  # DM205 reports the (equal or stricter) virtual-machine requirement
     message = (
-        f"startup {vm.startup} MB is below the {need} MB {guest.label} needs to install; "
+        f"startup {vm.size('startup')} is below the {need} MB {guest.label} needs to install; "
         "setup and upgrades run with startup memory only, even with dynamic memory on"
     )
     if not guest.option_given:

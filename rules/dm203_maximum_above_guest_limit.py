@@ -16,7 +16,7 @@ Example
       name: desk-01
       guest_os: win7-home-premium
       memory:
-        startup: 32GB      # DM203: startup 32768 MB is above the 16384 MB Windows 7 Home Premium can use
+        startup: 32GB      # DM203: startup 32GB (32768 MB) is above the 16384 MB Windows 7 Home Premium can use
 
     Use instead: startup: 16GB.
 
@@ -45,4 +45,4 @@ def check(vm, ctx):
         return
     limit = guest.max_ram.value
     if limit is not None and value > limit:
-        yield field, f"{field} {value} MB is above the {limit} MB {guest.label} can use"
+        yield field, f"{field} {vm.size(field)} is above the {limit} MB {guest.label} can use"

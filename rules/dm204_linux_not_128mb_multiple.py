@@ -61,7 +61,7 @@ def check(vm, ctx):
     bad = [(name, value) for name, value in bad if value is not None and value % 128]
     if not bad:
         return
-    parts = [f"{name} {value} MB" for name, value in bad]
+    parts = [f"{name} {vm.size(name)}" for name, _ in bad]
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     verb = "is not a multiple" if len(parts) == 1 else "are not multiples"
     message = (

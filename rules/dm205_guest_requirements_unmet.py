@@ -22,7 +22,7 @@ Example
       guest_os: win11
       generation: 1        # DM205: Windows 11 needs a generation 2 VM; this VM is generation 1
       memory:
-        startup: 2GB       # DM205: startup 2048 MB is below the 4096 MB Windows 11 requires in a VM
+        startup: 2GB       # DM205: startup 2GB (2048 MB) is below the 4096 MB Windows 11 requires in a VM
 
     Use instead: generation: 2 and startup: 4GB (with Secure Boot, a vTPM and 2 vCPUs).
 
@@ -50,7 +50,7 @@ def check(vm, ctx):
         found.append(("generation", f"{guest.label} needs a generation {need_gen} VM; this VM is generation {vm.generation}"))
     need_ram = guest.requires_min_ram
     if need_ram is not None and vm.startup is not None and vm.startup < need_ram:
-        found.append(("startup", f"startup {vm.startup} MB is below the {need_ram} MB {guest.label} requires in a VM"))
+        found.append(("startup", f"startup {vm.size('startup')} is below the {need_ram} MB {guest.label} requires in a VM"))
     unchecked = []
     if guest.requires_secure_boot:
         if vm.secure_boot is None:

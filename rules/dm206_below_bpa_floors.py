@@ -52,6 +52,6 @@ def check(vm, ctx):
         floor = floors.get(field)
         if value is not None and floor is not None and value < floor:
             yield field, (
-                f"{field} {value} MB is below the {floor} MB the Hyper-V Best Practices Analyzer "
+                f"{field} {vm.size(field)} is below the {floor} MB the Hyper-V Best Practices Analyzer "
                 f"requires for {guest.label} with dynamic memory"
             )

@@ -1,5 +1,6 @@
 """What it does
-    With `--base GITREF`, compares each running VM with its record at that revision and
+    With `--base GITREF`, compares each running VM with its record at that revision (found
+    by VM name anywhere in the tree, so a renamed or moved file still compares) and
     reports a memory change Hyper-V cannot apply while the VM runs: switching Dynamic Memory
     on or off, raising the minimum, lowering the maximum, or changing startup memory while
     Dynamic Memory is on.
@@ -16,9 +17,9 @@ Example
     # at the base revision          # now
     memory:                         memory:
       dynamic: true                   dynamic: true
-      minimum: 1GB                    minimum: 2GB    # DM401: minimum raised from 1024 MB
-                                                      # to 2048 MB: a running VM's minimum
-                                                      # can only be lowered
+      minimum: 1GB                    minimum: 2GB    # DM401: minimum raised from 1GB
+                                                      # (1024 MB) to 2GB (2048 MB): a running
+                                                      # VM's minimum can only be lowered
 
 Source
     https://learn.microsoft.com/previous-versions/windows/it-pro/windows-server-2012-R2-and-2012/hh831766(v=ws.11)
@@ -43,8 +44,8 @@ def check(vm, ctx):
     if not vm.dynamic:
         return
     if old.minimum is not None and vm.minimum is not None and vm.minimum > old.minimum:
-        yield "minimum", f"minimum raised from {old.minimum} MB to {vm.minimum} MB: a running VM's minimum can only be lowered"
+        yield "minimum", f"minimum raised from {old.size('minimum')} to {vm.size('minimum')}: a running VM's minimum can only be lowered"
     if old.maximum is not None and vm.maximum is not None and vm.maximum < old.maximum:
-        yield "maximum", f"maximum lowered from {old.maximum} MB to {vm.maximum} MB: a running VM's maximum can only be raised"
+        yield "maximum", f"maximum lowered from {old.size('maximum')} to {vm.size('maximum')}: a running VM's maximum can only be raised"
     if old.startup is not None and vm.startup is not None and vm.startup != old.startup:
-        yield "startup", f"startup changed from {old.startup} MB to {vm.startup} MB with dynamic memory on: it takes effect only after a shutdown"
+        yield "startup", f"startup changed from {old.size('startup')} to {vm.size('startup')} with dynamic memory on: it takes effect only after a shutdown"

@@ -20,7 +20,7 @@ vm:
     startup: 1GB
     minimum: 2GB
 """
-MSG = "minimum 2048 MB is above startup 1024 MB"
+MSG = "minimum 2GB (2048 MB) is above startup 1GB (1024 MB)"
 
 
 def vm_entry(name: str, startup: str = "1GB", minimum: str = "2GB") -> str:
@@ -92,7 +92,7 @@ def test_new_findings_are_reported_beside_baselined_ones(project):
     project("vms/a.yaml", "vms:\n" + vm_entry("bl-a") + vm_entry("bl-new", minimum="3GB"))
     result = run("check", "--baseline", "b.json", "vms")
     assert result.exit_code == 1
-    assert "minimum 3072 MB is above startup 1024 MB [bl-new]" in result.stdout
+    assert "minimum 3GB (3072 MB) is above startup 1GB (1024 MB) [bl-new]" in result.stdout
     assert "[bl-a]" not in result.stdout
     assert "1 baselined finding not shown (b.json)." in result.stdout
     code, found = findings_json("--baseline", "b.json", "vms")
@@ -114,7 +114,7 @@ def test_changed_values_are_a_new_finding_and_the_old_entry_is_stale(project):
     project("vms/a.yaml", ONE.replace("minimum: 2GB", "minimum: 4GB"))
     result = run("check", "--baseline", "b.json", "vms")
     assert result.exit_code == 1
-    assert "minimum 4096 MB is above startup 1024 MB" in result.stdout
+    assert "minimum 4GB (4096 MB) is above startup 1GB (1024 MB)" in result.stdout
     assert "0 baselined findings not shown (b.json). 1 baseline entry no longer matches" in result.stdout
     assert "--write-baseline b.json" in result.stdout
 
@@ -223,7 +223,7 @@ def test_identity_prefers_vmcx_key_then_field_then_message():
 
 def test_fingerprints_ignore_line_and_values_but_not_identity():
     fp = baseline.fingerprints
-    assert fp([_f(line=1)]) == fp([_f(line=80, message="minimum 4096 MB is above startup 1024 MB")])
+    assert fp([_f(line=1)]) == fp([_f(line=80, message="minimum 4GB (4096 MB) is above startup 1GB (1024 MB)")])
     assert fp([_f(vm="a")]) != fp([_f(vm="b")])
     assert fp([_f(path="a.yaml")]) != fp([_f(path="b.yaml")])
     assert fp([_f(field="minimum")]) != fp([_f(field="startup")])

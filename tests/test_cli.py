@@ -20,7 +20,7 @@ def test_check_text_output_and_exit_code(write):
     path = write("a.yaml", DM102)
     result = run_cli("check", path)
     assert result.exit_code == 1
-    assert f"{path.as_posix()}:6:14: DM102 error minimum 2048 MB is above startup 1024 MB [a]" in result.output
+    assert f"{path.as_posix()}:6:14: DM102 error minimum 2GB (2048 MB) is above startup 1GB (1024 MB) [a]" in result.output
     assert "Found 1 finding (1 error) in 1 file." in result.output
 
 
@@ -37,7 +37,7 @@ def test_json_output_fields(write):
     (f,) = findings
     assert {k: f[k] for k in ("rule", "name", "severity", "message", "line", "column", "vm")} == {
         "rule": "DM102", "name": "minimum-above-startup", "severity": "error",
-        "message": "minimum 2048 MB is above startup 1024 MB", "line": 6, "column": 14, "vm": "a",
+        "message": "minimum 2GB (2048 MB) is above startup 1GB (1024 MB)", "line": 6, "column": 14, "vm": "a",
     }
 
 
@@ -180,7 +180,7 @@ def test_rules_explain_schema_show(write):
     rules_json = json.loads(run_cli("rules", "--format", "json").output)
     assert {"id": "DM102", "name": "minimum-above-startup"}.items() <= next(r for r in rules_json if r["id"] == "DM102").items()
     text = run_cli("explain", "DM102").output
-    assert "What it does" in text and "Source: https://" in text
+    assert "What it does" in text and "\nSource\n    https://learn.microsoft.com/" in text
     assert run_cli("explain", "minimum-above-startup").output == text
     assert run_cli("explain", "DM999").exit_code == 2
     schema = json.loads(run_cli("schema").output)
@@ -209,7 +209,7 @@ def test_installed_console_script_from_another_directory(tmp_path):
     target.write_text(DM102)
     proc = subprocess.run([script, "check", "--format", "json", str(target)], cwd="/", capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1, proc.stderr
-    assert json.loads(proc.stdout)[0]["message"] == "minimum 2048 MB is above startup 1024 MB"
+    assert json.loads(proc.stdout)[0]["message"] == "minimum 2GB (2048 MB) is above startup 1GB (1024 MB)"
     proc = subprocess.run([sys.executable, "-m", "dmlint", "rules"], cwd="/", capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and "DM102" in proc.stdout
 

@@ -89,6 +89,7 @@ CHECKERS = {
     "guest_os.yaml": _problems_catalogue,
     "hyperv_versions.yaml": _problems_inline,
     "fleet.yaml": _problems_inline,
+    "hyperv_host.yaml": _problems_inline,
     "terraform_hyperv.yaml": _problems_tool_source,
     "packer_hyperv.yaml": _problems_tool_source,
     "powershell_inventory.yaml": _problems_tool_source,

@@ -1,7 +1,7 @@
 """The machine-readable reporters (SPEC §5): SARIF 2.1.0, JUnit XML, GitHub annotations, GitLab Code Quality.
 
-SARIF and JUnit output are validated against the official schemas kept in ../shared
-(a missing schema fails the test: it must never silently pass).
+SARIF and JUnit output are validated against the official schemas vendored in tests/schemas
+(with their licence notes; a missing schema fails the test: it must never silently pass).
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from dmlint.engine import Registry
 from dmlint.model import Finding, Location, Severity
 from dmlint.report import github, gitlab, junit, sarif
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "external-schemas"
+from conftest import shared_path
+
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
 
 DM102_YAML = """\
 vm:
@@ -29,7 +31,7 @@ vm:
     startup: 1GB
     minimum: 2GB
 """
-DM102_MESSAGE = "minimum 2048 MB is above startup 1024 MB"
+DM102_MESSAGE = "minimum 2GB (2048 MB) is above startup 1GB (1024 MB)"
 
 CLEAN_YAML = """\
 vm:
@@ -45,8 +47,13 @@ vm:
 def _schema_file(name: str) -> Path:
     path = SCHEMAS / name
     if not path.is_file():
-        pytest.fail(f"external schema {path} is missing: the reporter tests need ../shared/external-schemas/{name}")
+        pytest.fail(f"vendored schema {path} is missing: tests/schemas/{name} belongs to the repository")
     return path
+
+
+@pytest.mark.parametrize("name", ["sarif-schema-2.1.0.json", "JUnit.xsd"])
+def test_vendored_schema_is_the_official_file(name):
+    assert _schema_file(name).read_bytes() == shared_path("external-schemas", name).read_bytes()
 
 
 @pytest.fixture(scope="module")
@@ -219,7 +226,7 @@ def test_junit_from_cli_is_valid_with_one_failing_testcase_per_finding(project, 
     assert len(cases) == 2
     fails = [c.find("failure") for c in cases]
     assert [f.get("type") for f in fails] == ["DM102", "DM102"]
-    assert [f.get("message") for f in fails] == [DM102_MESSAGE, "minimum 3072 MB is above startup 1024 MB"]
+    assert [f.get("message") for f in fails] == [DM102_MESSAGE, "minimum 3GB (3072 MB) is above startup 1GB (1024 MB)"]
     assert all(c.get("classname") == "vms/a.yaml" for c in cases)
     assert "[ju-a]" in cases[0].get("name") and "vms/a.yaml:3" in cases[0].get("name")
 

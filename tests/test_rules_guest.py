@@ -28,7 +28,7 @@ FIRES = [
     (
         "dm201_fires.yaml",
         "DM201",
-        [(6, "startup 1024 MB is below the 2048 MB Windows Server 2019 (Desktop Experience) needs to install; "
+        [(6, "startup 1GB (1024 MB) is below the 2048 MB Windows Server 2019 (Desktop Experience) needs to install; "
              "setup and upgrades run with startup memory only, even with dynamic memory on "
              "(for Server Core, 1024 MB, name the guest OS win2k19-core)")],
     ),
@@ -43,7 +43,7 @@ FIRES = [
     (
         "dm201_fires_linux.yaml",
         "DM201",
-        [(5, "startup 1024 MB is below the 1536 MB Red Hat Enterprise Linux 9 needs to install; "
+        [(5, "startup 1GB (1024 MB) is below the 1536 MB Red Hat Enterprise Linux 9 needs to install; "
              "setup and upgrades run with startup memory only, even with dynamic memory on")],
     ),
     (
@@ -67,12 +67,12 @@ FIRES = [
     (
         "dm203_fires.yaml",
         "DM203",
-        [(5, "startup 32768 MB is above the 16384 MB Windows 7 Home Premium can use")],
+        [(5, "startup 32GB (32768 MB) is above the 16384 MB Windows 7 Home Premium can use")],
     ),
     (
         "dm203_fires_dynamic.yaml",
         "DM203",
-        [(8, "maximum 8192 MB is above the 4096 MB Windows 10 (32-bit) can use")],
+        [(8, "maximum 8GB (8192 MB) is above the 4096 MB Windows 10 (32-bit) can use")],
     ),
     (
         "dm204_fires.yaml",
@@ -86,7 +86,7 @@ FIRES = [
         [
             (4, "Windows 11 needs a generation 2 VM; this VM is generation 1"
              "; Secure Boot, TPM and 2 vCPUs: not checked (the input does not carry them)"),
-            (6, "startup 2048 MB is below the 4096 MB Windows 11 requires in a VM"
+            (6, "startup 2GB (2048 MB) is below the 4096 MB Windows 11 requires in a VM"
              "; Secure Boot, TPM and 2 vCPUs: not checked (the input does not carry them)"),
         ],
     ),
@@ -154,7 +154,7 @@ def test_unknown_guest_silences_the_other_guest_rules(tmp_path):
 def test_dm201_explicit_option_gets_no_hint(tmp_path):
     findings = _vm(tmp_path, "vm:\n  name: x\n  guest_os: win2k22-desktop\n  memory:\n    startup: 1GB\n")
     assert _messages(findings, "DM201") == [
-        "startup 1024 MB is below the 2048 MB Windows Server 2022 (Desktop Experience) needs to install; "
+        "startup 1GB (1024 MB) is below the 2048 MB Windows Server 2022 (Desktop Experience) needs to install; "
         "setup and upgrades run with startup memory only, even with dynamic memory on"
     ]
 
@@ -163,7 +163,7 @@ def test_dm201_core_2025_needs_2gb(tmp_path):
     # issue 13: "2 GB for Server Core" on the 2025 pivot; 1,024 MB in a VM fails (dmlint said 512 MB)
     findings = _vm(tmp_path, "vm:\n  name: x\n  guest_os: Windows Server 2025 Core\n  memory:\n    startup: 1GB\n")
     assert _messages(findings, "DM201") == [
-        "startup 1024 MB is below the 2048 MB Windows Server 2025 (Server Core) needs to install; "
+        "startup 1GB (1024 MB) is below the 2048 MB Windows Server 2025 (Server Core) needs to install; "
         "setup and upgrades run with startup memory only, even with dynamic memory on"
     ]
 
@@ -189,7 +189,7 @@ def test_dm201_client_32bit_figure(tmp_path):
     assert _messages(ok, "DM201") == []
     low = _vm(tmp_path, "vm:\n  name: x\n  guest_os: win10\n  memory:\n    startup: 1GB\n")
     assert _messages(low, "DM201") == [
-        "startup 1024 MB is below the 2048 MB Windows 10 needs to install; "
+        "startup 1GB (1024 MB) is below the 2048 MB Windows 10 needs to install; "
         "setup and upgrades run with startup memory only, even with dynamic memory on"
     ]
 
@@ -197,7 +197,7 @@ def test_dm201_client_32bit_figure(tmp_path):
 def test_dm201_defers_to_dm205_for_windows_11(tmp_path):
     findings = _vm(tmp_path, "vm:\n  name: x\n  guest_os: win11\n  memory:\n    startup: 2GB\n")
     assert _messages(findings, "DM201") == []
-    assert _messages(findings, "DM205") == ["startup 2048 MB is below the 4096 MB Windows 11 requires in a VM" "; Secure Boot, TPM and 2 vCPUs: not checked (the input does not carry them)"]
+    assert _messages(findings, "DM205") == ["startup 2GB (2048 MB) is below the 4096 MB Windows 11 requires in a VM" "; Secure Boot, TPM and 2 vCPUs: not checked (the input does not carry them)"]
 
 
 def test_dm205_vmcx_secure_boot_and_vcpus():
@@ -219,7 +219,7 @@ def test_dm201_unknown_figure_is_silent(tmp_path):
     assert _messages(findings, "DM201") == []
     desktop = _vm(tmp_path, "vm:\n  name: x\n  guest_os: ubuntu24.04-desktop\n  memory:\n    startup: 1GB\n")
     assert _messages(desktop, "DM201") == [
-        "startup 1024 MB is below the 3072 MB Ubuntu 24.04 (Desktop) needs to install; "
+        "startup 1GB (1024 MB) is below the 3072 MB Ubuntu 24.04 (Desktop) needs to install; "
         "setup and upgrades run with startup memory only, even with dynamic memory on"
     ]
 
@@ -242,7 +242,7 @@ def test_dm202_foundation_2012(tmp_path):
 def test_dm203_dynamic_uses_maximum_static_uses_startup(tmp_path):
     # dynamic: a leftover startup is irrelevant, maximum counts
     dyn = _vm(tmp_path, "vm:\n  name: x\n  guest_os: win2k8r2-standard\n  memory:\n    dynamic: true\n    startup: 4GB\n    minimum: 1GB\n    maximum: 64GB\n")
-    assert _messages(dyn, "DM203") == ["maximum 65536 MB is above the 32768 MB Windows Server 2008 R2 Standard can use"]
+    assert _messages(dyn, "DM203") == ["maximum 64GB (65536 MB) is above the 32768 MB Windows Server 2008 R2 Standard can use"]
     # static: leftover maximum ignored
     static = _vm(tmp_path, "vm:\n  name: x\n  guest_os: win2k8r2-standard\n  memory:\n    startup: 16GB\n    maximum: 1TB\n")
     assert _messages(static, "DM203") == []

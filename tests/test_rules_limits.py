@@ -204,10 +204,10 @@ def test_versions_must_be_oldest_first():
 FIXTURE_MESSAGES = [
     ("dm101_fires.yaml", "DM101", ["minimum 16 MB is below 32 MB, the lowest minimum Hyper-V accepts"]),
     ("dm101_passes.yaml", "DM101", []),
-    ("dm103_fires.yaml", "DM103", ["startup 8192 MB is above maximum 4096 MB"]),
+    ("dm103_fires.yaml", "DM103", ["startup 8GB (8192 MB) is above maximum 4GB (4096 MB)"]),
     ("dm103_passes.yaml", "DM103", []),
-    ("dm104_fires.yaml", "DM104", ["maximum 2097152 MB is above the 1048576 MB per-VM limit for a Gen 1 VM"]),
-    ("dm104_fires_gen2_2016.yaml", "DM104", ["startup 16777216 MB is above the 12582912 MB per-VM limit for a Gen 2 VM on Hyper-V 2016"]),
+    ("dm104_fires.yaml", "DM104", ["maximum 2TB (2097152 MB) is above the 1048576 MB per-VM limit for a Gen 1 VM"]),
+    ("dm104_fires_gen2_2016.yaml", "DM104", ["startup 16TB (16777216 MB) is above the 12582912 MB per-VM limit for a Gen 2 VM on Hyper-V 2016"]),
     ("dm104_passes.yaml", "DM104", []),
     ("dm105_fires.yaml", "DM105", ["startup 4019 MB is not a multiple of 2 MB; Hyper-V refuses unaligned memory (use 4018 or 4020 MB)"]),
     ("dm105_passes.yaml", "DM105", []),
@@ -255,8 +255,8 @@ def test_dm104_startup_and_maximum_both_reported(write):
     path = write("a.yaml", _vm_yaml("a", {"dynamic": "true", "startup": "2TB", "minimum": "1GB", "maximum": "4TB"}, generation=1))
     _, findings = check_json(path)
     assert messages(findings, "DM104") == [
-        "startup 2097152 MB is above the 1048576 MB per-VM limit for a Gen 1 VM",
-        "maximum 4194304 MB is above the 1048576 MB per-VM limit for a Gen 1 VM",
+        "startup 2TB (2097152 MB) is above the 1048576 MB per-VM limit for a Gen 1 VM",
+        "maximum 4TB (4194304 MB) is above the 1048576 MB per-VM limit for a Gen 1 VM",
     ]
 
 
@@ -275,7 +275,7 @@ def test_dm104_exactly_at_the_limit_passes(write):
 def test_dm104_gen2_2012r2(write):
     path = write("a.yaml", _vm_yaml("a", {"startup": "1026GB"}, generation=2, hyperv_version="2012R2"))
     _, findings = check_json(path)
-    assert messages(findings, "DM104") == ["startup 1050624 MB is above the 1048576 MB per-VM limit for a Gen 2 VM on Hyper-V 2012 R2"]
+    assert messages(findings, "DM104") == ["startup 1026GB (1050624 MB) is above the 1048576 MB per-VM limit for a Gen 2 VM on Hyper-V 2012 R2"]
 
 
 def test_dm104_version_from_command_line(write):
@@ -283,7 +283,7 @@ def test_dm104_version_from_command_line(write):
     _, without = check_json(path)
     assert messages(without, "DM104") == []  # unknown version: Gen 2 may have 240 TB
     _, with_option = check_json(path, extra=("--hyperv-version", "2019"))
-    assert messages(with_option, "DM104") == ["startup 16777216 MB is above the 12582912 MB per-VM limit for a Gen 2 VM on Hyper-V 2019"]
+    assert messages(with_option, "DM104") == ["startup 16TB (16777216 MB) is above the 12582912 MB per-VM limit for a Gen 2 VM on Hyper-V 2019"]
 
 
 def test_dm104_vm_version_wins_over_command_line(write):
@@ -295,13 +295,13 @@ def test_dm104_vm_version_wins_over_command_line(write):
 def test_dm104_version_from_the_host(write):
     text = _vm_yaml("a", {"startup": "13TB"}, host="hv-a") + "hosts:\n  - name: hv-a\n    memory: 24TB\n    hyperv_version: \"2016\"\n"
     _, findings = check_json(write("a.yaml", text))
-    assert messages(findings, "DM104") == ["startup 13631488 MB is above the 12582912 MB per-VM limit for a Gen 2 VM on Hyper-V 2016"]
+    assert messages(findings, "DM104") == ["startup 13TB (13631488 MB) is above the 12582912 MB per-VM limit for a Gen 2 VM on Hyper-V 2016"]
 
 
 def test_dm104_unknown_version_above_every_limit(write):
     path = write("a.yaml", _vm_yaml("a", {"startup": "250TB"}))
     _, findings = check_json(path)
-    assert messages(findings, "DM104") == ["startup 262144000 MB is above the 251658240 MB per-VM limit for a Gen 2 VM on any Hyper-V version up to 2025"]
+    assert messages(findings, "DM104") == ["startup 250TB (262144000 MB) is above the 251658240 MB per-VM limit for a Gen 2 VM on any Hyper-V version up to 2025"]
 
 
 def test_dm105_dynamic_checks_minimum_and_maximum(write):

@@ -31,7 +31,9 @@ def _rows(fleet):
     return rows
 
 
-def render_text(fleet, findings) -> str:
+def render_text(fleet, findings, fleet_ids=None) -> str:
+    """`fleet_ids`: the fleet rules' IDs; other findings (unreadable or invalid input) are
+    listed too but not counted as fleet findings (the HTML report shows fleet findings only)."""
     from dmlint.report.text import where
 
     lines = []
@@ -52,8 +54,11 @@ def render_text(fleet, findings) -> str:
         for f in findings:
             vm = f" [{human(f.vm)}]" if f.vm else ""
             lines.append(f"{where(f.location)}: {human(f.rule)} {f.severity} {human(f.message)}{vm}")
-    errors = sum(1 for f in findings if str(f.severity) == "error")
-    lines.append(f"{len(fleet.hosts)} hosts, {len(findings)} fleet finding{'s' if len(findings) != 1 else ''} ({errors} error{'s' if errors != 1 else ''}).")
+    counted = [f for f in findings if fleet_ids is None or f.rule in fleet_ids]
+    errors = sum(1 for f in counted if str(f.severity) == "error")
+    inputs = len(findings) - len(counted)
+    more = f"; {inputs} input finding{'s' if inputs != 1 else ''}" if inputs else ""
+    lines.append(f"{len(fleet.hosts)} hosts, {len(counted)} fleet finding{'s' if len(counted) != 1 else ''} ({errors} error{'s' if errors != 1 else ''}){more}.")
     return "\n".join(lines) + "\n"
 
 

@@ -8,7 +8,6 @@ A YAML file with none of the top-level keys `vm`, `vms`, `hosts` is not ours: sk
 
 from __future__ import annotations
 
-import difflib
 import json
 from functools import lru_cache
 
@@ -19,6 +18,7 @@ from dmlint.limits import parse_config_version
 from dmlint.model import VM, Host, Location, ParseResult, Problem
 from dmlint.units import UnitError, parse_int, parse_percent, parse_size
 from dmlint.versions import normalise_version
+from dmlint.wording import show_value, suggest, type_words
 
 try:  # the C loader is several times faster; the pure-Python one gives the same nodes
     _Loader = yaml.CSafeLoader
@@ -256,13 +256,13 @@ def _schema_problems(doc, conv: _Converter, display: str) -> list[Problem]:
             unknown = [key for key in err.instance if key not in allowed]
             for key in unknown[:MAX_UNKNOWN_KEYS]:
                 line, col = conv.keys.get(path + (key,), conv.values.get(path, (1, 1)))
-                close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-                hint = f" (did you mean {close[0]!r}?)" if close else f" (allowed: {', '.join(allowed)})"
-                problems.append(Problem("DM002", f"unknown key {key!r} in {where}{hint}", Location(display, line, col)))
+                close = suggest(str(key), allowed)
+                hint = f" (did you mean {close!r}?)" if close else f" (allowed: {', '.join(allowed)})"
+                problems.append(Problem("DM002", f"unknown key {show_value(str(key))} in {where}{hint}", Location(display, line, col), vm=_vm_name(doc, path)))
             if len(unknown) > MAX_UNKNOWN_KEYS:
                 key = unknown[MAX_UNKNOWN_KEYS]
                 line, col = conv.keys.get(path + (key,), conv.values.get(path, (1, 1)))
-                problems.append(Problem("DM002", f"{len(unknown) - MAX_UNKNOWN_KEYS} more unknown keys in {where}, from {key!r} on (only the first {MAX_UNKNOWN_KEYS} are listed; allowed: {', '.join(allowed)})", Location(display, line, col)))
+                problems.append(Problem("DM002", f"{len(unknown) - MAX_UNKNOWN_KEYS} more unknown keys in {where}, from {show_value(str(key))} on (only the first {MAX_UNKNOWN_KEYS} are listed; allowed: {', '.join(allowed)})", Location(display, line, col), vm=_vm_name(doc, path)))
             continue
         line, col = conv.values.get(path, (1, 1))
         if path and err.validator in ("type", "enum", "minLength"):
@@ -270,15 +270,28 @@ def _schema_problems(doc, conv: _Converter, display: str) -> list[Problem]:
         if err.validator == "required":
             message = f"{where} lacks the required key: {err.message.split(' is a required')[0]}"
         elif err.validator == "type":
-            expected = err.validator_value if isinstance(err.validator_value, str) else " or ".join(err.validator_value)
-            message = f"{where}: {err.instance!r} is not of type {expected}"
+            message = f"{where}: {show_value(err.instance)} is not {type_words(err.validator_value)}"
         elif err.validator == "enum":
             choices = ", ".join(dict.fromkeys(str(v) for v in err.validator_value))
-            message = f"{where}: {err.instance!r} is not one of {choices}"
-        else:
-            message = f"{where}: {err.message}"
-        problems.append(Problem("DM002", message, Location(display, line, col)))
+            message = f"{where}: {show_value(err.instance)} is not one of {choices}"
+        elif err.validator == "minLength":
+            message = f"{where}: must not be empty"
+        else:  # no validator the input schema uses today; never let jsonschema's repr through
+            message = f"{where}: {show_value(err.instance)} does not match the input format ({err.validator})"
+        problems.append(Problem("DM002", message, Location(display, line, col), vm=_vm_name(doc, path)))
     return problems
+
+
+def _vm_name(doc, path: tuple) -> str | None:
+    """The name of the VM a schema error lies in (vm.* or vms[i].*), when it has one."""
+    entry = None
+    if path[:1] == ("vm",) and isinstance(doc, dict):
+        entry = doc.get("vm")
+    elif len(path) >= 2 and path[0] == "vms" and isinstance(doc, dict) and isinstance(doc.get("vms"), list):
+        if isinstance(path[1], int) and path[1] < len(doc["vms"]):
+            entry = doc["vms"][path[1]]
+    name = entry.get("name") if isinstance(entry, dict) else None
+    return name if isinstance(name, str) and name else None
 
 
 _VM_MEMORY_FIELDS = {
@@ -338,6 +351,8 @@ def _build_vm(entry, path: tuple, conv: _Converter, display: str, problems: list
                 continue  # reported as DM003 already
             try:
                 setattr(vm, attr, parse(memory[key]))
+                if isinstance(memory[key], str):
+                    vm.written[attr] = memory[key]
             except UnitError as exc:
                 problems.append(Problem("DM003", f"{attr}: {exc}", loc, vm=name))
     return vm
@@ -376,6 +391,8 @@ def _build_host(entry, path: tuple, conv: _Converter, display: str, problems: li
                 continue  # reported as DM003 already
             try:
                 setattr(host, key, parse_size(entry[key]))
+                if isinstance(entry[key], str):
+                    host.written[key] = entry[key]
             except UnitError as exc:
                 problems.append(Problem("DM003", f"host {key}: {exc}", loc))
     return host
@@ -426,8 +443,12 @@ def read(data: bytes, display: str) -> ParseResult:
     for index, root in enumerate(documents):
         if not isinstance(root, MappingNode):
             continue
-        top = {k.value for k, _ in root.value if isinstance(k, ScalarNode)}
-        if not top.intersection(OUR_KEYS):
+        claimed, near = _claim(root)
+        if not claimed:
+            for key_node, meant in near:  # `vmss:`, `VM:`: a typo must not skip the file silently
+                ours_any = True
+                line, col = _pos(key_node.start_mark)
+                result.problems.append(Problem("DM002", f"unknown top-level key {show_value(key_node.value)} (did you mean {meant!r}?): nothing in this document was checked", Location(display, line, col)))
             continue
         ours_any = True
         conv = _Converter()
@@ -471,6 +492,42 @@ def _suppressions(result: ParseResult, data: bytes) -> None:
     from dmlint.suppress import yaml_directives
 
     result.line_suppressions, result.file_suppressions = yaml_directives(data, _Loader)
+
+
+_RECORD_KEYS = frozenset({"name", "memory"})
+
+
+def _record_like(node) -> bool:
+    """A mapping with `name` or `memory`, or a list holding one: the shape of dmlint's records."""
+    if isinstance(node, SequenceNode):
+        node = next((item for item in node.value[:100] if isinstance(item, MappingNode)), None)
+    return isinstance(node, MappingNode) and any(
+        isinstance(k, ScalarNode) and k.value in _RECORD_KEYS for k, _ in node.value
+    )
+
+
+def _claim(root: MappingNode) -> tuple[bool, list]:
+    """Is this document dmlint's? (claimed, [(key node, the key it nearly is)]).
+
+    `vm:` and `vms:` claim it. `hosts:` claims it only in dmlint's shape (a list of mappings
+    with name/memory, or an empty list): an Ansible inventory's `hosts: {web1.example.com: ...}`
+    or a client config's `hosts: [db1:5432]` is someone else's. A key that nearly is one of ours
+    (another case, one letter off) with record-shaped content is a typo, reported as such."""
+    claimed, near = False, []
+    for key_node, value in root.value:
+        if not isinstance(key_node, ScalarNode):
+            continue
+        key = key_node.value
+        if key in ("vm", "vms"):
+            claimed = True
+        elif key == "hosts":
+            if _record_like(value) or (isinstance(value, SequenceNode) and not value.value):
+                claimed = True
+        elif 2 <= len(key) <= 8 and _record_like(value):
+            meant = suggest(key, OUR_KEYS, cutoff=0.75)
+            if meant:
+                near.append((key_node, meant))
+    return claimed, near
 
 
 def _looks_ours(data: bytes) -> bool:
