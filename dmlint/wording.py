@@ -11,15 +11,17 @@ import difflib
 _MAX_TEXT = 60  # a long value is cut: a message names it, it does not reprint it
 
 
-def show_value(value) -> str:
+def show_value(value, list_word: str = "a list", map_word: str = "a mapping") -> str:
+    """A value as a message shows it: never a Python repr of a list or mapping (each format
+    names them in its own words: JSON's object, HCL's tuple)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):
-        return "a mapping"
+        return map_word
     if isinstance(value, (list, tuple)):
-        return "a list"
+        return list_word
     if isinstance(value, (int, float)):
         return str(value)
     text = str(value)

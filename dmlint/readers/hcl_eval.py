@@ -320,15 +320,9 @@ _FUNCTIONS = {"try", "coalesce", "min", "max", "pow", "abs", "floor", "ceil", "l
 
 def describe(value) -> str:
     """A short text of a known value for messages."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, str):
-        return repr(value if len(value) <= 60 else value[:60] + "...")
-    if isinstance(value, (list, dict)):
-        return "a tuple" if isinstance(value, list) else "an object"
-    return str(value)
+    from dmlint.wording import show_value
+
+    return show_value(value, "a tuple", "an object")
 
 
 class Evaluator:

@@ -371,15 +371,9 @@ def to_int(value, strings: bool = False):
 
 def describe(value) -> str:
     """A short text of a JSON value for messages."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, str):
-        return repr(value if len(value) <= 60 else value[:60] + "...")
-    if isinstance(value, (list, dict)):
-        return "a list" if isinstance(value, list) else "an object"
-    return str(value)
+    from dmlint.wording import show_value
+
+    return show_value(value, "a list", "an object")
 
 
 class LazyWhere(dict):
