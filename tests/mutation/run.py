@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 # target: (module to mutate, the tests that should kill its mutants)
 TARGETS = {
-    "units": ("dmlint/units.py", ["tests/test_units.py", "tests/test_regressions_mutants.py"]),
+    "units": ("dmlint/units.py", ["tests/test_units.py", "tests/test_units_exact.py", "tests/test_regressions_mutants.py"]),
     "suppress": ("dmlint/suppress.py", ["tests/test_regressions_mutants.py", "tests/test_yaml_reader.py", "tests/test_xml_reader.py", "tests/test_exports.py"]),
     "engine": ("dmlint/engine.py", ["tests/test_engine.py", "tests/test_regressions_mutants.py", "tests/test_cli.py"]),
     "baseline": ("dmlint/baseline.py", ["tests/test_baseline.py"]),
