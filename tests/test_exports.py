@@ -277,3 +277,17 @@ def test_vm_from_values_never_raises(raw):
     assert isinstance(vm.weight, int) and vm.weight >= 0
     if BANK + "size" not in values:
         assert any("size is missing" in p.message for p in problems)
+
+
+@pytest.mark.parametrize("text", ["1024\x1f", "1024\x1c", "\x1d1024", "1024\x85", "1024\u2003"])
+def test_integer_text_with_odd_whitespace_is_dm002_not_a_crash(text):
+    # Python's re `\s` takes \x1c-\x1f, \x85 and Unicode spaces, but int() refuses some of
+    # them: "1024\x1f" once passed the pattern and crashed in int() ("internal error")
+    vm, problems = build(name="w", size=text)
+    assert vm.startup is None
+    assert [p.rule for p in problems] == ["DM002"] and "expected an integer" in problems[0].message
+
+
+def test_integer_text_with_plain_spaces_is_read():
+    vm, problems = build(name="w", size=" 2048\t\r\n")
+    assert vm.startup == 2048 and problems == []

@@ -73,7 +73,16 @@ PRIORITY_MAX = 10000
 
 # `guest_os=win2k19 host=hv-07` anywhere in the notes; tokens end at white space , ; or quotes
 _TOKEN = re.compile(r"(?<![\w.-])(guest_os|host)\s*=\s*([^\s,;\"'<>]+)", re.IGNORECASE)
-_INT = re.compile(r"^\s*[-+]?[0-9]{1,30}\s*$")
+# ASCII blanks only around the digits: `\s` also takes \x1c-\x1f, \x85 and Unicode spaces,
+# some of which int() refuses ("1024\x1f" passed the pattern and crashed in int())
+_INT = re.compile(r"[ \t\r\n]*([-+]?[0-9]{1,30})[ \t\r\n]*")
+
+
+def int_text(text: str) -> int | None:
+    """A whole number written as text (XML element text, VMCX strings), or None. The one
+    integer-text parser of both export readers."""
+    m = _INT.fullmatch(text)
+    return int(m.group(1)) if m else None
 
 
 def priority_to_weight(priority: int) -> int:
@@ -132,8 +141,9 @@ class _Builder:
             return None
         if isinstance(value, int):
             return value
-        if isinstance(value, str) and _INT.match(value):
-            return int(value)
+        number = int_text(value) if isinstance(value, str) else None
+        if number is not None:
+            return number
         self.type_error(key, value, "an integer", loc)
         return None
 

@@ -35,7 +35,7 @@ import re
 from lxml import etree
 
 from dmlint.model import Location, ParseResult, Problem
-from dmlint.readers.hyperv_config import vm_from_values
+from dmlint.readers.hyperv_config import int_text, vm_from_values
 
 
 _PARSER_OPTIONS = dict(
@@ -91,7 +91,6 @@ def _child(parent, tag: str):
 
 _TYPES_INT = {"integer", "int", "uint", "uint32", "uint64", "int32", "int64"}
 _TYPES_BOOL = {"bool", "boolean"}
-_INT_TEXT = re.compile(r"^\s*[-+]?[0-9]{1,30}\s*$")
 
 
 class _Refused(Exception):
@@ -325,9 +324,8 @@ def _decode_value(el) -> object:
         text = ""
     kind = (el.get("type") or "").strip().lower()
     if kind in _TYPES_INT:
-        if _INT_TEXT.match(text):
-            return int(text)
-        return text  # vm_from_values reports DM002 naming the text
+        number = int_text(text)
+        return text if number is None else number  # vm_from_values reports DM002 naming the text
     if kind in _TYPES_BOOL:
         low = text.strip().lower()
         if low == "true":
