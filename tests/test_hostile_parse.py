@@ -269,3 +269,34 @@ def test_no_file_existence_oracle(tmp_path):
             (p,) = hyperv_xml.read(path.read_bytes(), "oracle.xml").problems
             results.append((p.rule, p.message, p.location.line, p.location.column))
     assert len(set(results)) == 1, set(results)
+
+
+# --- the Terraform, Packer, JSON and CSV readers ------------------------------------------------
+
+NEW_READER_CASES = {
+    # name: (rule, line, text in the message)
+    "tf-truncated.tf": ("DM001", 3, "HCL syntax error"),
+    "tf-huge-integer.tf": ("DM003", 4, "memory_startup_bytes is implausible"),
+    "tf-deep-nesting.tf": ("DM006", 4, "memory_startup_bytes is not statically known"),
+    "tf-binary.tf": ("DM001", None, "not UTF-8 text"),
+    "pkr-truncated.pkr.hcl": ("DM001", 4, "HCL syntax error"),
+    "json-plan-deep.json": ("DM001", 1, "nested too deeply"),
+    "json-inventory-truncated.json": ("DM001", 1, "JSON syntax error"),
+    "csv-inventory-huge-field.csv": ("DM001", 3, "field larger than field limit"),
+    "csv-inventory-nul.csv": ("DM001", None, "NUL character"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEW_READER_CASES))
+def test_hostile_terraform_packer_json_csv(name):
+    rule, line, text = NEW_READER_CASES[name]
+    check_one(HOSTILE / name, rule, line, text)
+
+
+def test_hostile_inventory_integer_is_dm003_at_the_reader():
+    res = run_hostile(HOSTILE / "json-inventory-huge-int.json", GOOD)
+    mine = findings_for(res, "json-inventory-huge-int.json")
+    dm003 = [f for f in mine if f["rule"] == "DM003"]
+    assert len(dm003) == 1 and "MemoryStartup: a number of 5000 digits is not a plausible value" in dm003[0]["message"]
+    assert {f["rule"] for f in mine} <= {"DM003", "DM306"}  # its host is not in the file
+    assert_neighbour_checked(res)
