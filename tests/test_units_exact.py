@@ -74,3 +74,12 @@ def test_whole_numbers():
     assert "weight -3 is negative" in error("-3", parse_int, "weight")
     for bad in (True, None, 1.5, "x", "1.0"):
         assert "not a whole number" in error(bad, parse_int, "weight")
+
+
+def test_boundaries_the_second_mutation_run_found():
+    assert "zero" in error(0.0)  # a float 0 is zero, not "not a positive number"
+    assert "not a whole number of MB" in error(0.5)
+    assert "less than 1 MB" in error("1B")
+    assert "not a whole number" in error(-2.5, parse_percent)
+    assert "not a whole number" in error(-2.5, parse_int, "weight")
+    assert "not a whole number" in error("9" * 25, parse_int, "weight")
