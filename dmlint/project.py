@@ -11,12 +11,11 @@ never parsed, and nothing found in these files is reported -- findings stay on t
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 
 from dmlint.discover import SKIP_DIRS, Candidate, discover
 from dmlint.model import ParseResult
-from dmlint.readers import MAX_FILE_BYTES, read_bytes
+from dmlint.readers import read_bytes
 
 KEEP_BYTES = 64 * 1024 * 1024
 MAX_ENTRIES = 50_000  # files and directories under a git or config root; a repository of 2,000 VM files has far fewer
@@ -84,24 +83,14 @@ def _read(cand: Candidate) -> bytes | None:
 
 
 def read_regular(path) -> bytes | None:
-    """A regular file's bytes, read bounded; None for anything else or what cannot be read.
-    Opened non-blocking: a FIFO named *.yaml must not hang the check (open() waits for a writer)."""
+    """A regular file's bytes, read bounded (dmlint.safeio.read_regular: a FIFO named *.yaml is
+    never opened); None for anything else or what cannot be read."""
+    from dmlint import safeio
+
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        return safeio.read_regular(path)
     except OSError:
         return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
-            return None
-        with os.fdopen(fd, "rb", closefd=True) as fh:
-            fd = None
-            return fh.read(info.st_size + 1)  # bounded by the size fstat gave; read(64 MB) would allocate 64 MB
-    except OSError:
-        return None
-    finally:
-        if fd is not None:
-            os.close(fd)
 
 
 def _parse(cand: Candidate, data: bytes) -> ParseResult:

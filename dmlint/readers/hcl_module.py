@@ -131,21 +131,16 @@ def start(data: bytes, display: str, markers: tuple) -> tuple[ParsedFile | None,
 
 
 def read_regular(path: str) -> bytes | None:
-    """A regular file's bytes, at most MAX_HCL_BYTES; None for anything else."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
+    """A regular file's bytes, at most MAX_HCL_BYTES; None for a link, anything not a regular
+    file, or what cannot be read (dmlint.safeio.read_regular does the bounded read)."""
+    from dmlint import safeio
+
+    if os.path.islink(path):  # a module's sibling files are read only as themselves
         return None
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_HCL_BYTES:
-            return None
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            return fh.read(MAX_HCL_BYTES + 1)
+        return safeio.read_regular(path, MAX_HCL_BYTES)
     except OSError:
         return None
-    finally:
-        os.close(fd)
 
 
 def tree_root(path: Path) -> Path:
